@@ -1,0 +1,44 @@
+// The `--json` output of every `muster` and `muster-node` command.
+import { z } from "zod";
+import { JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, WhoAmI } from "./http.js";
+import { Id, Labels } from "./values.js";
+
+export const CliStatusOutput = Status;
+export const CliNodesOutput = NodeList;
+export const CliNodeOutput = NodeView;
+export const CliTasksOutput = TaskList;
+export const CliTaskOutput = TaskDetail;
+/** `muster submit --json`: the task as created, or as finished with `--wait`. */
+export const CliSubmitOutput = TaskView;
+export const CliCancelOutput = TaskView;
+/** `muster logs --json` prints one LogEntry per line. */
+export const CliLogLine = LogEntry;
+export const CliJoinKeyCreateOutput = JoinKeyCreated;
+export const CliJoinKeyListOutput = JoinKeyList;
+export const CliJoinKeyRevokeOutput = JoinKeyView;
+export const CliLoginOutput = z.object({ url: z.string(), configPath: z.string(), identity: WhoAmI });
+export const CliErrorOutput = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** `muster-node join --json`. */
+export const NodeJoinOutput = z.object({
+  nodeId: Id,
+  name: z.string(),
+  url: z.string(),
+  configPath: z.string(),
+  labels: Labels,
+  capacity: z.number().int(),
+});
+export type NodeJoinOutput = z.infer<typeof NodeJoinOutput>;
+
+/** CLI exit codes. */
+export const ExitCode = {
+  ok: 0,
+  /** The command failed: an API error, a task that did not succeed with --wait. */
+  failure: 1,
+  /** Bad usage: unknown flag, bad value. */
+  usage: 2,
+  /** Cannot reach the coordinator. */
+  unreachable: 3,
+  /** Not signed in, or the token was refused. */
+  auth: 4,
+} as const;

@@ -1,0 +1,222 @@
+// Every HTTP request and response body of the coordinator's API.
+import { z } from "zod";
+import { AgentInfo, ClaimRecord } from "./messages.js";
+import { ClaimState, FailureReason, NodeState, Role, TaskState } from "./states.js";
+import { Id, Iso, Labels, NodeName } from "./values.js";
+
+export const Health = z.object({ status: z.literal("ok") });
+export const Ready = z.object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), z.string()) });
+
+// ---- nodes ----------------------------------------------------------------------------------
+
+/** An Ed25519 public key as a JWK. */
+export const Ed25519PublicJwk = z
+  .object({
+    kty: z.literal("OKP"),
+    crv: z.literal("Ed25519"),
+    x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "x must be a 32-byte base64url value"),
+  })
+  .passthrough();
+export type Ed25519PublicJwk = z.infer<typeof Ed25519PublicJwk>;
+
+export const JoinRequest = z
+  .object({
+    key: z.string().min(1).max(200),
+    name: NodeName,
+    publicKey: Ed25519PublicJwk,
+    labels: Labels.default({}),
+    capacity: z.number().int().min(0).max(1024).default(1),
+    hostname: z.string().max(255).optional(),
+    version: z.string().max(50).optional(),
+  })
+  .strict();
+export type JoinRequest = z.infer<typeof JoinRequest>;
+
+export const JoinResponse = z.object({
+  nodeId: Id,
+  name: NodeName,
+  /** The `aud` the node puts in the JWTs it signs. */
+  audience: z.string(),
+  labels: Labels,
+  capacity: z.number().int(),
+});
+export type JoinResponse = z.infer<typeof JoinResponse>;
+
+export const NodeView = z.object({
+  id: Id,
+  name: NodeName,
+  state: NodeState,
+  connected: z.boolean(),
+  labels: Labels,
+  capacity: z.number().int(),
+  running: z.number().int(),
+  agents: z.array(AgentInfo),
+  version: z.string().nullable(),
+  hostname: z.string().nullable(),
+  os: z.string().nullable(),
+  arch: z.string().nullable(),
+  joinedAt: Iso,
+  lastSeenAt: Iso.nullable(),
+  /** Milliseconds since the last heartbeat, at the time of the response. */
+  heartbeatAgeMs: z.number().int().nullable(),
+});
+export type NodeView = z.infer<typeof NodeView>;
+
+export const NodeList = z.object({ nodes: z.array(NodeView) });
+export type NodeList = z.infer<typeof NodeList>;
+
+// ---- join keys ------------------------------------------------------------------------------
+
+export const CreateJoinKeyRequest = z
+  .object({
+    /** How many nodes may join with it. */
+    uses: z.number().int().min(1).max(100_000).default(1),
+    ttlMs: z.number().int().min(1000).max(365 * 86_400_000).default(86_400_000),
+    labels: Labels.default({}),
+    description: z.string().max(200).optional(),
+  })
+  .strict();
+export type CreateJoinKeyRequest = z.infer<typeof CreateJoinKeyRequest>;
+
+export const JoinKeyView = z.object({
+  id: Id,
+  state: z.enum(["active", "expired", "exhausted", "revoked"]),
+  uses: z.number().int(),
+  used: z.number().int(),
+  labels: Labels,
+  description: z.string().nullable(),
+  createdAt: Iso,
+  expiresAt: Iso,
+  revokedAt: Iso.nullable(),
+});
+export type JoinKeyView = z.infer<typeof JoinKeyView>;
+
+/** The join key itself appears only here, once. */
+export const JoinKeyCreated = JoinKeyView.extend({ key: z.string() });
+export type JoinKeyCreated = z.infer<typeof JoinKeyCreated>;
+
+export const JoinKeyList = z.object({ joinKeys: z.array(JoinKeyView) });
+export type JoinKeyList = z.infer<typeof JoinKeyList>;
+
+// ---- tasks ----------------------------------------------------------------------------------
+
+export const AttemptView = z.object({
+  claimId: Id,
+  attempt: z.number().int(),
+  token: z.number().int(),
+  nodeId: Id,
+  nodeName: z.string(),
+  state: ClaimState,
+  offeredAt: Iso,
+  acceptedAt: Iso.nullable(),
+  startedAt: Iso.nullable(),
+  finishedAt: Iso.nullable(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: FailureReason.nullable(),
+  message: z.string().nullable(),
+});
+export type AttemptView = z.infer<typeof AttemptView>;
+
+export const TaskView = z.object({
+  id: Id,
+  name: z.string().nullable(),
+  agent: z.string(),
+  argv: z.array(z.string()),
+  prompt: z.string().nullable(),
+  model: z.string().nullable(),
+  thinking: z.string().nullable(),
+  selector: z.string(),
+  priority: z.number().int(),
+  timeoutMs: z.number().int(),
+  maxAttempts: z.number().int(),
+  state: TaskState,
+  attempts: z.number().int(),
+  nodeId: Id.nullable(),
+  nodeName: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  reason: FailureReason.nullable(),
+  message: z.string().nullable(),
+  createdAt: Iso,
+  updatedAt: Iso,
+  startedAt: Iso.nullable(),
+  finishedAt: Iso.nullable(),
+  createdBy: z.string().nullable(),
+});
+export type TaskView = z.infer<typeof TaskView>;
+
+export const TaskDetail = TaskView.extend({ claims: z.array(AttemptView) });
+export type TaskDetail = z.infer<typeof TaskDetail>;
+
+export const TaskListQuery = z.object({
+  state: TaskState.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor: z.string().max(200).optional(),
+});
+export type TaskListQuery = z.infer<typeof TaskListQuery>;
+
+export const TaskList = z.object({ tasks: z.array(TaskView), nextCursor: z.string().nullable() });
+export type TaskList = z.infer<typeof TaskList>;
+
+/** One stored record of a task's log, with the attempt it came from. */
+export const LogEntry = z.object({
+  claimId: Id,
+  attempt: z.number().int(),
+  record: ClaimRecord,
+});
+export type LogEntry = z.infer<typeof LogEntry>;
+
+export const LogsQuery = z.object({
+  follow: z.enum(["0", "1", "true", "false"]).optional(),
+  /** Resume after this cursor (`<attempt>:<seq>`), as in `nextCursor` or an SSE event id. */
+  after: z.string().regex(/^\d+:\d+$/).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+});
+
+export const LogPage = z.object({
+  entries: z.array(LogEntry),
+  nextCursor: z.string().nullable(),
+  /** True when the task has ended and every record is in. */
+  complete: z.boolean(),
+});
+export type LogPage = z.infer<typeof LogPage>;
+
+/** SSE `end` event of a followed log: the task is finished. */
+export const LogEnd = z.object({ taskId: Id, state: TaskState, exitCode: z.number().int().nullable() });
+export type LogEnd = z.infer<typeof LogEnd>;
+
+// ---- status ---------------------------------------------------------------------------------
+
+export const TaskCounts = z.object(
+  Object.fromEntries(TaskState.options.map((s) => [s, z.number().int()])) as Record<TaskState, z.ZodNumber>,
+);
+export type TaskCounts = z.infer<typeof TaskCounts>;
+
+export const Status = z.object({
+  coordinator: z.object({
+    id: z.string(),
+    version: z.string(),
+    database: z.enum(["pglite", "postgres"]),
+    startedAt: Iso,
+  }),
+  nodes: z.array(NodeView),
+  tasks: TaskCounts,
+});
+export type Status = z.infer<typeof Status>;
+
+// ---- tokens ---------------------------------------------------------------------------------
+
+export const TokenView = z.object({
+  id: Id,
+  name: z.string(),
+  role: Role,
+  createdAt: Iso,
+  lastUsedAt: Iso.nullable(),
+  revokedAt: Iso.nullable(),
+});
+export type TokenView = z.infer<typeof TokenView>;
+
+export const WhoAmI = z.object({ tokenId: Id, name: z.string(), role: Role });
+export type WhoAmI = z.infer<typeof WhoAmI>;
+

@@ -1,0 +1,12 @@
+export * from "./auth.js";
+export * from "./cli.js";
+export * from "./envelope.js";
+export * from "./errors.js";
+export * from "./frames.js";
+export * from "./http.js";
+export * from "./messages.js";
+export * from "./selector.js";
+export * from "./states.js";
+export * from "./task.js";
+export * from "./values.js";
+export const MUSTER_VERSION = "0.1.0";

@@ -1,0 +1,225 @@
+// Message catalogs, one per direction (DESIGN §3). Each entry is the zod schema of the payload.
+import { z } from "zod";
+import { ErrorCode } from "./errors.js";
+import { ClaimPhase, FailureReason } from "./states.js";
+import { TaskSpec } from "./task.js";
+import { AgentName, EpochMs, Id, Labels } from "./values.js";
+
+/** An agent a node can run. */
+export const AgentInfo = z.object({
+  name: AgentName,
+  kind: z.enum(["exec", "preset", "custom"]),
+  version: z.string().max(100).nullable().default(null),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+/** One claim as the node holds it; the node's full list of these is its actual state. */
+export const ClaimReport = z.object({
+  claimId: Id,
+  taskId: Id,
+  token: z.number().int().positive(),
+  phase: ClaimPhase,
+  /** Highest record seq the node has produced for this claim (0 when none). */
+  lastSeq: z.number().int().nonnegative(),
+});
+export type ClaimReport = z.infer<typeof ClaimReport>;
+
+/** Fields every message about one claim carries; `token` is the fencing token. */
+const ClaimRef = {
+  claimId: Id,
+  taskId: Id,
+  token: z.number().int().positive(),
+};
+
+// ---- records a claim produces -------------------------------------------------------------
+
+const RecordBase = { seq: z.number().int().positive(), ts: EpochMs };
+
+export const LogRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("log"),
+  stream: z.enum(["stdout", "stderr"]),
+  text: z.string(),
+});
+export const StartedRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("started"),
+  pid: z.number().int().nullable(),
+  command: z.array(z.string()),
+  workdir: z.string(),
+});
+export const ProgressRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("progress"),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export const CostRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("cost"),
+  usd: z.number().nonnegative(),
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+});
+export const ClaimRecord = z.discriminatedUnion("kind", [LogRecord, StartedRecord, ProgressRecord, CostRecord]);
+export type ClaimRecord = z.infer<typeof ClaimRecord>;
+export type LogRecord = z.infer<typeof LogRecord>;
+
+export const ClaimOutcome = z.object({
+  status: z.enum(["succeeded", "failed", "cancelled"]),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: FailureReason.nullable(),
+  message: z.string().max(4000).nullable(),
+});
+export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
+
+// ---- node -> coordinator -------------------------------------------------------------------
+
+export const Hello = z.object({
+  nodeId: Id,
+  version: z.string().max(50),
+  protocol: z.number().int(),
+  hostname: z.string().max(255),
+  os: z.string().max(50),
+  arch: z.string().max(50),
+  capacity: z.number().int().min(0).max(1024),
+  labels: Labels,
+  agents: z.array(AgentInfo).max(64),
+  claims: z.array(ClaimReport).max(4096),
+  /** True when the daemon is draining and wants no new claims. */
+  draining: z.boolean().default(false),
+});
+export type Hello = z.infer<typeof Hello>;
+
+export const Heartbeat = z.object({
+  claims: z.array(ClaimReport).max(4096),
+  capacity: z.number().int().min(0).max(1024),
+  draining: z.boolean().default(false),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+export const ClaimAccept = z.object({ ...ClaimRef });
+export type ClaimAccept = z.infer<typeof ClaimAccept>;
+
+export const ClaimReject = z.object({
+  ...ClaimRef,
+  reason: z.enum(["no_capacity", "agent_unavailable", "draining", "invalid_task", "duplicate"]),
+  message: z.string().max(2000),
+});
+export type ClaimReject = z.infer<typeof ClaimReject>;
+
+export const ClaimEvents = z.object({
+  ...ClaimRef,
+  records: z.array(ClaimRecord).min(1).max(1000),
+});
+export type ClaimEvents = z.infer<typeof ClaimEvents>;
+
+export const ClaimDone = z.object({
+  ...ClaimRef,
+  /** Seq of the last record the claim produced; the coordinator stores the result once it has them all. */
+  lastSeq: z.number().int().nonnegative(),
+  outcome: ClaimOutcome,
+  finishedAt: EpochMs,
+});
+export type ClaimDone = z.infer<typeof ClaimDone>;
+
+export const ErrorFrame = z.object({
+  code: ErrorCode,
+  message: z.string(),
+});
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+
+export const NodeToCoordinator = {
+  hello: Hello,
+  heartbeat: Heartbeat,
+  "claim.accept": ClaimAccept,
+  "claim.reject": ClaimReject,
+  "claim.events": ClaimEvents,
+  "claim.done": ClaimDone,
+  error: ErrorFrame,
+} as const;
+export type NodeToCoordinator = typeof NodeToCoordinator;
+
+// ---- coordinator -> node -------------------------------------------------------------------
+
+export const NodeDesired = z.object({
+  cordoned: z.boolean(),
+  draining: z.boolean(),
+  labels: Labels,
+});
+export type NodeDesired = z.infer<typeof NodeDesired>;
+
+export const Welcome = z.object({
+  sessionId: Id,
+  nodeId: Id,
+  version: z.string(),
+  heartbeatIntervalMs: z.number().int().positive(),
+  /** Lease length; each acknowledged heartbeat renews it from the moment the node sent it. */
+  leaseMs: z.number().int().positive(),
+  leaseGraceMs: z.number().int().nonnegative(),
+  desired: NodeDesired,
+  serverTime: EpochMs,
+});
+export type Welcome = z.infer<typeof Welcome>;
+
+export const ClaimOffer = z.object({
+  ...ClaimRef,
+  attempt: z.number().int().positive(),
+  task: TaskSpec,
+  /** Lease for the claim, in ms; it rides on the node lease once accepted. */
+  leaseMs: z.number().int().positive(),
+});
+export type ClaimOffer = z.infer<typeof ClaimOffer>;
+
+export const RevokeReason = z.enum(["cancelled", "rerouted", "unknown", "stale", "expired", "node_revoked"]);
+export type RevokeReason = z.infer<typeof RevokeReason>;
+
+export const ClaimRevoke = z.object({
+  ...ClaimRef,
+  reason: RevokeReason,
+  message: z.string().max(2000).optional(),
+});
+export type ClaimRevoke = z.infer<typeof ClaimRevoke>;
+
+export const ResendFrom = z.object({ claimId: Id, token: z.number().int().positive(), fromSeq: z.number().int().positive() });
+
+export const HeartbeatAck = z.object({
+  leaseMs: z.number().int().positive(),
+  revoke: z.array(ClaimRevoke).default([]),
+  offers: z.array(ClaimOffer).default([]),
+  resend: z.array(ResendFrom).default([]),
+  desired: NodeDesired,
+});
+export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
+
+export const Ack = z.object({
+  ...ClaimRef,
+  /** Cumulative: every record up to and including this seq is stored. */
+  seq: z.number().int().nonnegative(),
+  /** The claim's result is stored; the node may forget the claim. */
+  done: z.boolean().default(false),
+});
+export type Ack = z.infer<typeof Ack>;
+
+export const NodeDrain = z.object({
+  deadlineMs: z.number().int().positive().nullable(),
+});
+export type NodeDrain = z.infer<typeof NodeDrain>;
+
+export const CoordinatorToNode = {
+  welcome: Welcome,
+  "heartbeat.ack": HeartbeatAck,
+  "claim.offer": ClaimOffer,
+  "claim.revoke": ClaimRevoke,
+  "node.drain": NodeDrain,
+  ack: Ack,
+  error: ErrorFrame,
+} as const;
+export type CoordinatorToNode = typeof CoordinatorToNode;
+
+export type Catalog = Record<string, z.ZodType>;
+export type MessageOf<C extends Catalog> = {
+  [K in keyof C & string]: { type: K; id?: string; re?: string; payload: z.infer<C[K]> };
+}[keyof C & string];
+export type PayloadOf<C extends Catalog, K extends keyof C> = z.infer<C[K]>;

@@ -1,0 +1,43 @@
+// State enums shared by every part of Muster (DESIGN §2).
+import { z } from "zod";
+
+export const TaskState = z.enum(["queued", "assigned", "running", "succeeded", "failed", "cancelled"]);
+export type TaskState = z.infer<typeof TaskState>;
+export const TASK_STATES = TaskState.options;
+export const TERMINAL_TASK_STATES: readonly TaskState[] = ["succeeded", "failed", "cancelled"];
+export function isTerminalTaskState(s: TaskState): boolean {
+  return TERMINAL_TASK_STATES.includes(s);
+}
+
+export const ClaimState = z.enum(["offered", "accepted", "running", "done", "rejected", "expired", "revoked"]);
+export type ClaimState = z.infer<typeof ClaimState>;
+export const LIVE_CLAIM_STATES: readonly ClaimState[] = ["offered", "accepted", "running"];
+
+export const NodeState = z.enum(["joined", "ready", "busy", "cordoned", "draining", "offline", "lost", "revoked"]);
+export type NodeState = z.infer<typeof NodeState>;
+
+/** What a node says about a claim it holds, in `hello` and every `heartbeat`. */
+export const ClaimPhase = z.enum([
+  "accepted", // taken, worker not started yet
+  "running", // worker process alive
+  "exited", // worker ended, result not yet acknowledged by the coordinator
+  "interrupted", // worker died with a previous daemon; reported after a restart
+]);
+export type ClaimPhase = z.infer<typeof ClaimPhase>;
+
+/** Why a task or claim ended other than by a clean exit 0. */
+export const FailureReason = z.enum([
+  "exit_code", // worker exited non-zero
+  "signal", // worker killed by a signal it did not ask for
+  "timeout", // task time limit reached
+  "cancelled", // a user cancelled the task
+  "lost", // the node holding it was lost and no attempts remain
+  "rejected", // no node would take it
+  "spawn_failed", // the agent could not be started
+  "interrupted", // the node daemon restarted under it
+  "revoked", // the coordinator took the claim back
+]);
+export type FailureReason = z.infer<typeof FailureReason>;
+
+export const Role = z.enum(["admin", "operator", "viewer"]);
+export type Role = z.infer<typeof Role>;

@@ -1,0 +1,58 @@
+// The task as submitted, and the part of it a node needs to run one attempt.
+import { z } from "zod";
+import { AgentName, Labels } from "./values.js";
+
+export const MAX_ARGV = 1024;
+export const MAX_PROMPT_BYTES = 256 * 1024;
+
+export const EnvVars = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "env names are letters, digits and _"), z.string().max(32 * 1024))
+  .refine((r) => Object.keys(r).length <= 128, "at most 128 env vars");
+
+/** What a node needs to run one attempt of a task. */
+export const TaskSpec = z.object({
+  agent: AgentName,
+  /** Command line for `exec`; ignored by other agents. */
+  argv: z.array(z.string().max(64 * 1024)).max(MAX_ARGV).default([]),
+  prompt: z.string().max(MAX_PROMPT_BYTES).nullable().default(null),
+  model: z.string().max(200).nullable().default(null),
+  thinking: z.string().max(50).nullable().default(null),
+  env: EnvVars.default({}),
+  /** Wall-clock limit for one attempt. */
+  timeoutMs: z.number().int().positive().max(7 * 86_400_000),
+});
+export type TaskSpec = z.infer<typeof TaskSpec>;
+
+export const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** `POST /v1/tasks` body. */
+export const CreateTaskRequest = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    agent: AgentName,
+    argv: z.array(z.string().max(64 * 1024)).max(MAX_ARGV).optional(),
+    prompt: z.string().min(1).max(MAX_PROMPT_BYTES).optional(),
+    model: z.string().min(1).max(200).optional(),
+    thinking: z.string().min(1).max(50).optional(),
+    env: EnvVars.optional(),
+    /** Node label requirements, e.g. `gpu=true,zone in (a,b)`. */
+    selector: z.string().max(2000).optional(),
+    /** Shorthand for `k=v` selector terms. */
+    labels: Labels.optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    timeoutMs: z.number().int().positive().max(7 * 86_400_000).optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.agent === "exec") {
+      if (!t.argv || t.argv.length === 0)
+        ctx.addIssue({ code: "custom", path: ["argv"], message: "agent exec needs a non-empty argv" });
+      if (t.argv && t.argv[0] === "")
+        ctx.addIssue({ code: "custom", path: ["argv", 0], message: "argv[0] must not be empty" });
+    } else if (!t.prompt) {
+      ctx.addIssue({ code: "custom", path: ["prompt"], message: `agent ${t.agent} needs a prompt` });
+    }
+  });
+export type CreateTaskRequest = z.infer<typeof CreateTaskRequest>;
