@@ -1,0 +1,71 @@
+// API tokens for people and the CLI: bootstrap of the first admin token, and bearer checks.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Role } from "@muster/protocol";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../store/db.js";
+import { apiTokens } from "../store/schema.js";
+import { hashSecret, mintApiToken } from "./secrets.js";
+import type { Logger } from "../log.js";
+
+export interface Identity {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export const ADMIN_TOKEN_FILE = "admin.token";
+
+/**
+ * Makes sure an admin token exists. `MUSTER_ADMIN_TOKEN` wins; otherwise the token in `<dataDir>/admin.token`
+ * is kept if the database knows it, and a new one is minted and written (0600) when there is none.
+ */
+export async function bootstrapAdminToken(
+  db: Db,
+  opts: { dataDir: string; envToken?: string | undefined; log: Logger },
+): Promise<{ token: string | null; path: string | null; source: "env" | "file" | "created" }> {
+  if (opts.envToken) {
+    await ensureToken(db, opts.envToken, "admin (MUSTER_ADMIN_TOKEN)");
+    return { token: opts.envToken, path: null, source: "env" };
+  }
+  const path = join(opts.dataDir, ADMIN_TOKEN_FILE);
+  if (existsSync(path)) {
+    const token = readFileSync(path, "utf8").trim();
+    if (token.length >= 20) {
+      await ensureToken(db, token, "admin (bootstrap)");
+      return { token, path, source: "file" };
+    }
+  }
+  const { token } = mintApiToken();
+  await ensureToken(db, token, "admin (bootstrap)");
+  mkdirSync(opts.dataDir, { recursive: true });
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  opts.log.info({ path }, "admin token created");
+  return { token, path, source: "created" };
+}
+
+async function ensureToken(db: Db, token: string, name: string): Promise<void> {
+  const hash = hashSecret(token);
+  const found = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.secretHash, hash)).limit(1);
+  if (found.length > 0) return;
+  const m = /^mat_([A-Za-z0-9]{8,32})_/.exec(token);
+  const id = m?.[1] ?? `env${hash.slice(0, 13)}`;
+  await db.insert(apiTokens).values({ id, name, role: "admin", secretHash: hash }).onConflictDoNothing();
+}
+
+/** Resolves a bearer token to who holds it, or null when it is unknown or revoked. */
+export async function authenticateToken(db: Db, token: string): Promise<Identity | null> {
+  const rows = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.secretHash, hashSecret(token)), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  return row ? { tokenId: row.id, name: row.name, role: row.role as Role } : null;
+}
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export function hasRole(identity: Identity, needed: Role): boolean {
+  return RANK[identity.role] >= RANK[needed];
+}

@@ -1,0 +1,197 @@
+// What each claim message does to the database: accept, records, done, reject, and a user's cancel.
+import type { ClaimAccept, ClaimDone, ClaimEvents, ClaimReject, ClaimRevoke, TaskState } from "@muster/protocol";
+import { isTerminalTaskState } from "@muster/protocol";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { MusterError } from "../errors.js";
+import type { Db, Tx } from "../store/db.js";
+import { claimRecords, claims, tasks } from "../store/schema.js";
+import { lockCurrentClaim, type ClaimRef, type ClaimRow, type TaskRow } from "./fencing.js";
+import { canMoveTask, IllegalTransition } from "./transitions.js";
+
+export type Fenced<T> = { ok: true; value: T } | { ok: false; revoke: ClaimRevoke };
+
+function stale(ref: ClaimRef): { ok: false; revoke: ClaimRevoke } {
+  return {
+    ok: false,
+    revoke: {
+      claimId: ref.claimId,
+      taskId: ref.taskId,
+      token: ref.token,
+      reason: "stale",
+      message: "claim is not the task's current claim",
+    },
+  };
+}
+
+function moveTask(task: TaskRow, to: TaskState): TaskState {
+  if (task.state !== to && !canMoveTask(task.state as TaskState, to)) throw new IllegalTransition("task", task.state, to);
+  return to;
+}
+
+export async function acceptClaim(db: Db, nodeId: string, msg: ClaimAccept, now: Date): Promise<Fenced<ClaimRow>> {
+  return db.transaction(async (tx) => {
+    const cur = await lockCurrentClaim(tx, msg, nodeId);
+    if (!cur) return stale(msg);
+    if (cur.claim.state !== "offered") return { ok: true, value: cur.claim };
+    const [claim] = await tx
+      .update(claims)
+      .set({ state: "accepted", acceptedAt: now })
+      .where(eq(claims.id, cur.claim.id))
+      .returning();
+    await tx.update(tasks).set({ attempts: cur.claim.attempt, updatedAt: now }).where(eq(tasks.id, cur.task.id));
+    return { ok: true, value: claim! };
+  });
+}
+
+/** Stores a batch of records idempotently; returns the seq up to which every record is now stored. */
+export async function storeRecords(
+  db: Db,
+  nodeId: string,
+  msg: ClaimEvents,
+  now: Date,
+): Promise<Fenced<{ seq: number; started: boolean }>> {
+  return db.transaction(async (tx) => {
+    const cur = await lockCurrentClaim(tx, msg, nodeId);
+    if (!cur) return stale(msg);
+    const { claim, task } = cur;
+    const fresh = msg.records.filter((r) => r.seq > claim.lastSeq);
+    if (fresh.length > 0) {
+      await tx
+        .insert(claimRecords)
+        .values(
+          fresh.map((r) => ({ claimId: claim.id, seq: r.seq, taskId: task.id, attempt: claim.attempt, kind: r.kind, record: r })),
+        )
+        .onConflictDoNothing();
+    }
+    const started = msg.records.find((r) => r.kind === "started");
+    if (started && (claim.state === "offered" || claim.state === "accepted")) {
+      const at = new Date(started.ts);
+      await tx
+        .update(claims)
+        .set({ state: "running", startedAt: at, acceptedAt: claim.acceptedAt ?? now })
+        .where(eq(claims.id, claim.id));
+      await tx
+        .update(tasks)
+        .set({ state: moveTask(task, "running"), startedAt: task.startedAt ?? at, attempts: claim.attempt, updatedAt: now })
+        .where(eq(tasks.id, task.id));
+    }
+    const seq = await advanceLastSeq(tx, claim, Math.min(...msg.records.map((r) => r.seq)));
+    return { ok: true, value: { seq, started: Boolean(started) } };
+  });
+}
+
+/** Moves the claim's contiguous high-water mark past any records that now close the gap. */
+async function advanceLastSeq(tx: Tx, claim: ClaimRow, lowestNew: number): Promise<number> {
+  if (lowestNew > claim.lastSeq + 1) return claim.lastSeq;
+  const rows = await tx
+    .select({ seq: claimRecords.seq })
+    .from(claimRecords)
+    .where(and(eq(claimRecords.claimId, claim.id), gt(claimRecords.seq, claim.lastSeq)))
+    .orderBy(asc(claimRecords.seq));
+  let last = claim.lastSeq;
+  for (const r of rows) {
+    if (r.seq !== last + 1) break;
+    last = r.seq;
+  }
+  if (last !== claim.lastSeq) await tx.update(claims).set({ lastSeq: last }).where(eq(claims.id, claim.id));
+  return last;
+}
+
+export type DoneResult = { stored: true; task: TaskRow } | { stored: false; seq: number };
+
+export async function finishClaim(db: Db, nodeId: string, msg: ClaimDone, now: Date): Promise<Fenced<DoneResult>> {
+  return db.transaction(async (tx) => {
+    const cur = await lockCurrentClaim(tx, msg, nodeId);
+    if (!cur) {
+      const [done] = await tx.select().from(claims).where(eq(claims.id, msg.claimId));
+      // The node missed our ack for a result we already stored: acknowledge it again.
+      if (done && done.state === "done" && done.token === msg.token && done.nodeId === nodeId) {
+        const [task] = await tx.select().from(tasks).where(eq(tasks.id, done.taskId));
+        return { ok: true, value: { stored: true, task: task! } };
+      }
+      return stale(msg);
+    }
+    const { claim, task } = cur;
+    if (msg.lastSeq > claim.lastSeq) return { ok: true, value: { stored: false, seq: claim.lastSeq } };
+    const o = msg.outcome;
+    const finishedAt = new Date(msg.finishedAt);
+    await tx
+      .update(claims)
+      .set({
+        state: "done",
+        finishedAt,
+        exitCode: o.exitCode,
+        signal: o.signal,
+        reason: o.reason,
+        message: o.message,
+        acceptedAt: claim.acceptedAt ?? now,
+      })
+      .where(eq(claims.id, claim.id));
+    const [updated] = await tx
+      .update(tasks)
+      .set({
+        state: moveTask(task, o.status),
+        exitCode: o.exitCode,
+        reason: o.reason,
+        message: o.message,
+        finishedAt,
+        attempts: claim.attempt,
+        updatedAt: now,
+      })
+      .where(eq(tasks.id, task.id))
+      .returning();
+    return { ok: true, value: { stored: true, task: updated! } };
+  });
+}
+
+export async function rejectClaim(db: Db, nodeId: string, msg: ClaimReject, now: Date): Promise<Fenced<TaskRow>> {
+  return db.transaction(async (tx) => {
+    const cur = await lockCurrentClaim(tx, msg, nodeId);
+    if (!cur) return stale(msg);
+    if (cur.claim.state !== "offered") return stale(msg);
+    await tx
+      .update(claims)
+      .set({ state: "rejected", finishedAt: now, reason: "rejected", message: `${msg.reason}: ${msg.message}` })
+      .where(eq(claims.id, cur.claim.id));
+    const [task] = await tx
+      .update(tasks)
+      .set({ state: moveTask(cur.task, "queued"), currentClaimId: null, nodeId: null, updatedAt: now })
+      .where(eq(tasks.id, cur.task.id))
+      .returning();
+    return { ok: true, value: task! };
+  });
+}
+
+export interface CancelResult {
+  task: TaskRow;
+  /** The node to tell, when a claim was live. */
+  revoke: { nodeId: string; message: ClaimRevoke } | null;
+}
+
+export async function cancelTask(db: Db, taskId: string, now: Date): Promise<CancelResult> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
+    if (!task) throw new MusterError("not_found", `no task ${taskId}`);
+    if (isTerminalTaskState(task.state as TaskState))
+      throw new MusterError("invalid_state", `task ${taskId} has already ${task.state}`);
+    let revoke: CancelResult["revoke"] = null;
+    if (task.currentClaimId) {
+      const [claim] = await tx
+        .update(claims)
+        .set({ state: "revoked", finishedAt: now, reason: "cancelled", message: "cancelled by a user" })
+        .where(and(eq(claims.id, task.currentClaimId), eq(claims.taskId, task.id)))
+        .returning();
+      if (claim)
+        revoke = {
+          nodeId: claim.nodeId,
+          message: { claimId: claim.id, taskId: task.id, token: claim.token, reason: "cancelled" },
+        };
+    }
+    const [updated] = await tx
+      .update(tasks)
+      .set({ state: moveTask(task, "cancelled"), reason: "cancelled", finishedAt: now, updatedAt: now })
+      .where(eq(tasks.id, task.id))
+      .returning();
+    return { task: updated!, revoke };
+  });
+}

@@ -1,0 +1,22 @@
+// Builds the offer a node receives for a claim, from the task as stored.
+import type { ClaimOffer } from "@muster/protocol";
+import type { ClaimRow, TaskRow } from "./fencing.js";
+
+export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): ClaimOffer {
+  return {
+    claimId: claim.id,
+    taskId: task.id,
+    token: claim.token,
+    attempt: claim.attempt,
+    leaseMs,
+    task: {
+      agent: task.agent,
+      argv: task.argv,
+      prompt: task.prompt,
+      model: task.model,
+      thinking: task.thinking,
+      env: task.env,
+      timeoutMs: task.timeoutMs,
+    },
+  };
+}

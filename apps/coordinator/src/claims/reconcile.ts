@@ -1,0 +1,105 @@
+// Heartbeat reconciliation (DESIGN §4): diff the claims a node reports against the database, one code path
+// for `hello` and every `heartbeat`.
+import type { Ack, ClaimOffer, ClaimReport, ClaimRevoke, TaskState } from "@muster/protocol";
+import { LIVE_CLAIM_STATES } from "@muster/protocol";
+import { and, eq, inArray, or } from "drizzle-orm";
+import type { Db } from "../store/db.js";
+import { claims, tasks } from "../store/schema.js";
+import type { ClaimRow, TaskRow } from "./fencing.js";
+import { isLive } from "./fencing.js";
+import { buildOffer } from "./offers.js";
+import { endClaimAndRequeue } from "./expire.js";
+
+export interface Reconciliation {
+  revoke: ClaimRevoke[];
+  offers: ClaimOffer[];
+  resend: { claimId: string; token: number; fromSeq: number }[];
+  /** Results the node still holds that are already stored: acknowledge them again. */
+  doneAcks: Ack[];
+  /** Tasks whose claim vanished from the node and went back to the queue or failed. */
+  changedTasks: { taskId: string; state: TaskState }[];
+}
+
+export interface ReconcileOptions {
+  leaseMs: number;
+  now: Date;
+  /** On `hello`, ask for records the node has that we lack; on heartbeats they are usually just in flight. */
+  askResend: boolean;
+}
+
+export async function reconcileClaims(
+  db: Db,
+  nodeId: string,
+  reports: readonly ClaimReport[],
+  opts: ReconcileOptions,
+): Promise<Reconciliation> {
+  return db.transaction(async (tx) => {
+    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], changedTasks: [] };
+    const reportedIds = reports.map((r) => r.claimId);
+    const liveHere = and(eq(claims.nodeId, nodeId), inArray(claims.state, [...LIVE_CLAIM_STATES]));
+    const claimRows = await tx
+      .select()
+      .from(claims)
+      .where(reportedIds.length ? or(liveHere, inArray(claims.id, reportedIds)) : liveHere);
+    const byId = new Map(claimRows.map((c) => [c.id, c]));
+    const taskIds = [...new Set(claimRows.map((c) => c.taskId))];
+    const taskRows = taskIds.length
+      ? await tx.select().from(tasks).where(inArray(tasks.id, taskIds)).orderBy(tasks.id).for("update")
+      : [];
+    const taskById = new Map(taskRows.map((t) => [t.id, t]));
+
+    for (const r of reports) {
+      const claim = byId.get(r.claimId);
+      const task = claim ? taskById.get(claim.taskId) : undefined;
+      // A node that holds an offered claim has accepted it, even if its accept was lost.
+      if (diffReported(out, r, nodeId, claim, task, opts) && claim!.state === "offered") {
+        await tx.update(claims).set({ state: "accepted", acceptedAt: opts.now }).where(eq(claims.id, claim!.id));
+        await tx.update(tasks).set({ attempts: claim!.attempt, updatedAt: opts.now }).where(eq(tasks.id, task!.id));
+      }
+    }
+    const reported = new Set(reportedIds);
+    for (const claim of claimRows) {
+      if (reported.has(claim.id) || claim.nodeId !== nodeId || !isLive(claim.state as never)) continue;
+      const task = taskById.get(claim.taskId);
+      if (!task || task.currentClaimId !== claim.id) continue;
+      if (claim.state === "offered") out.offers.push(buildOffer(task, claim, opts.leaseMs));
+      else
+        out.changedTasks.push(
+          await endClaimAndRequeue(tx, task, claim, {
+            now: opts.now,
+            claimState: "expired",
+            reason: "interrupted",
+            message: "the node no longer holds this claim",
+          }),
+        );
+    }
+    return out;
+  });
+}
+
+function diffReported(
+  out: Reconciliation,
+  r: ClaimReport,
+  nodeId: string,
+  claim: ClaimRow | undefined,
+  task: TaskRow | undefined,
+  opts: ReconcileOptions,
+): boolean {
+  const ref = { claimId: r.claimId, taskId: r.taskId, token: r.token };
+  if (!claim || !task || claim.nodeId !== nodeId || claim.token !== r.token || claim.taskId !== r.taskId) {
+    out.revoke.push({ ...ref, reason: "unknown", message: "the coordinator has no such claim for this node" });
+    return false;
+  }
+  if (claim.state === "done") {
+    out.doneAcks.push({ ...ref, seq: claim.lastSeq, done: true });
+    return false;
+  }
+  if (!isLive(claim.state as never) || task.currentClaimId !== claim.id) {
+    const reason = task.state === "cancelled" ? "cancelled" : claim.state === "expired" ? "expired" : "stale";
+    out.revoke.push({ ...ref, reason });
+    return false;
+  }
+  if (opts.askResend && r.lastSeq > claim.lastSeq)
+    out.resend.push({ claimId: claim.id, token: claim.token, fromSeq: claim.lastSeq + 1 });
+  return true;
+}

@@ -1,0 +1,36 @@
+// The legal moves of tasks and claims (DESIGN §2); everything that changes a state asks here first.
+import type { ClaimState, TaskState } from "@muster/protocol";
+
+const TASK: Record<TaskState, readonly TaskState[]> = {
+  queued: ["assigned", "cancelled", "failed"],
+  assigned: ["running", "queued", "succeeded", "failed", "cancelled"],
+  running: ["succeeded", "failed", "cancelled", "queued"],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+const CLAIM: Record<ClaimState, readonly ClaimState[]> = {
+  offered: ["accepted", "running", "done", "rejected", "revoked", "expired"],
+  accepted: ["running", "done", "revoked", "expired"],
+  running: ["done", "revoked", "expired"],
+  done: [],
+  rejected: [],
+  expired: [],
+  revoked: [],
+};
+
+export function canMoveTask(from: TaskState, to: TaskState): boolean {
+  return TASK[from].includes(to);
+}
+
+export function canMoveClaim(from: ClaimState, to: ClaimState): boolean {
+  return CLAIM[from].includes(to);
+}
+
+export class IllegalTransition extends Error {
+  override name = "IllegalTransition";
+  constructor(kind: "task" | "claim", from: string, to: string) {
+    super(`illegal ${kind} transition ${from} -> ${to}`);
+  }
+}

@@ -1,0 +1,68 @@
+// One zod-parsed configuration, from flags then environment then defaults; a bad setting fails at boot.
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { parseDuration } from "@muster/protocol";
+import { z } from "zod";
+
+export const Config = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(7391),
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
+  heartbeatIntervalMs: z.number().int().positive().default(5000),
+  leaseMs: z.number().int().positive().default(15_000),
+  leaseGraceMs: z.number().int().nonnegative().default(5000),
+  /** Largest HTTP request body accepted. */
+  bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+  adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
+});
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface ConfigInput {
+  host?: string | undefined;
+  port?: string | undefined;
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  heartbeatInterval?: string | undefined;
+  lease?: string | undefined;
+  leaseGrace?: string | undefined;
+}
+
+function duration(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
+export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const pick = (flag: string | undefined, envName: string) => (flag !== undefined ? flag : env[envName] || undefined);
+  const raw = {
+    host: pick(flags.host, "MUSTER_HOST"),
+    port: pick(flags.port, "MUSTER_PORT"),
+    dataDir: resolve(pick(flags.dataDir, "MUSTER_DATA_DIR") ?? `${homedir()}/.muster/coordinator`),
+    databaseUrl: pick(flags.databaseUrl, "MUSTER_DATABASE_URL"),
+    heartbeatIntervalMs: duration("heartbeat interval", pick(flags.heartbeatInterval, "MUSTER_HEARTBEAT_INTERVAL")),
+    leaseMs: duration("lease", pick(flags.lease, "MUSTER_LEASE")),
+    leaseGraceMs: duration("lease grace", pick(flags.leaseGrace, "MUSTER_LEASE_GRACE")),
+    adminToken: env.MUSTER_ADMIN_TOKEN || undefined,
+  };
+  const parsed = Config.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.heartbeatIntervalMs >= cfg.leaseMs)
+    throw new ConfigError("the heartbeat interval must be shorter than the lease");
+  return cfg;
+}

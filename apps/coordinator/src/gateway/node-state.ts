@@ -1,0 +1,70 @@
+// What a node's session does to its row: connect, renew, disconnect.
+import type { AgentInfo, Hello, NodeState } from "@muster/protocol";
+import { eq } from "drizzle-orm";
+import type { Db } from "../store/db.js";
+import { nodes } from "../store/schema.js";
+
+export type NodeRow = typeof nodes.$inferSelect;
+
+/** Connected nodes are `ready` unless an operator cordoned or drained them. */
+export function connectedState(row: Pick<NodeRow, "cordoned" | "draining">, nodeDraining: boolean): NodeState {
+  if (row.draining || nodeDraining) return "draining";
+  if (row.cordoned) return "cordoned";
+  return "ready";
+}
+
+export async function markConnected(
+  db: Db,
+  node: NodeRow,
+  hello: Hello,
+  sessionId: string,
+  now: Date,
+  leaseMs: number,
+): Promise<NodeRow> {
+  const [row] = await db
+    .update(nodes)
+    .set({
+      state: connectedState(node, hello.draining),
+      sessionId,
+      agents: hello.agents as AgentInfo[],
+      capacity: hello.capacity,
+      version: hello.version,
+      hostname: hello.hostname,
+      os: hello.os,
+      arch: hello.arch,
+      connectedAt: now,
+      lastSeenAt: now,
+      leaseExpiresAt: new Date(now.getTime() + leaseMs),
+    })
+    .where(eq(nodes.id, node.id))
+    .returning();
+  return row!;
+}
+
+export async function renewLease(
+  db: Db,
+  node: Pick<NodeRow, "id" | "cordoned" | "draining">,
+  beat: { capacity: number; draining: boolean },
+  now: Date,
+  leaseMs: number,
+): Promise<void> {
+  await db
+    .update(nodes)
+    .set({
+      state: connectedState(node, beat.draining),
+      capacity: beat.capacity,
+      lastSeenAt: now,
+      leaseExpiresAt: new Date(now.getTime() + leaseMs),
+    })
+    .where(eq(nodes.id, node.id));
+}
+
+/** A node that said goodbye is `offline`; one that vanished keeps its state until its lease lapses. */
+export async function markDisconnected(db: Db, nodeId: string, sessionId: string, clean: boolean, now: Date): Promise<void> {
+  const [row] = await db.select().from(nodes).where(eq(nodes.id, nodeId));
+  if (!row || row.sessionId !== sessionId || row.state === "revoked") return;
+  await db
+    .update(nodes)
+    .set(clean ? { state: "offline", sessionId: null, lastSeenAt: now, leaseExpiresAt: now } : { sessionId: null, lastSeenAt: now })
+    .where(eq(nodes.id, nodeId));
+}

@@ -1,0 +1,231 @@
+// One node's websocket session: validates every frame, processes them in order, answers each.
+import { randomUUID } from "node:crypto";
+import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, NodeDesired } from "@muster/protocol";
+import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, NodeToCoordinator, PROTOCOL_VERSION, MUSTER_VERSION } from "@muster/protocol";
+import type { z } from "zod";
+import type WebSocket from "ws";
+import { acceptClaim, finishClaim, rejectClaim, storeRecords } from "../claims/lifecycle.js";
+import { reconcileClaims, type Reconciliation } from "../claims/reconcile.js";
+import type { Clock } from "../clock.js";
+import type { EventBus } from "../events/bus.js";
+import { newId } from "../ids.js";
+import type { Logger } from "../log.js";
+import type { OfferTarget } from "../scheduler/scheduler.js";
+import type { Db } from "../store/db.js";
+import { markConnected, renewLease, type NodeRow } from "./node-state.js";
+
+export interface SessionDeps {
+  db: Db;
+  log: Logger;
+  clock: Clock;
+  bus: EventBus;
+  scheduler: { request(why: string): Promise<void>; noteRefusal(taskId: string, nodeId: string): void };
+  heartbeatIntervalMs: number;
+  leaseMs: number;
+  leaseGraceMs: number;
+  helloTimeoutMs?: number;
+}
+
+type Payload<K extends keyof typeof NodeToCoordinator> = z.infer<(typeof NodeToCoordinator)[K]>;
+
+export class NodeSession implements OfferTarget {
+  readonly sessionId = newId("ses");
+  readonly log: Logger;
+  #node: NodeRow;
+  #hello: Hello | null = null;
+  #queue: Promise<void> = Promise.resolve();
+  #draining = false;
+  #helloTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    node: NodeRow,
+    private readonly deps: SessionDeps,
+  ) {
+    this.#node = node;
+    this.log = deps.log.child({ nodeId: node.id, node: node.name, sessionId: this.sessionId });
+    ws.on("message", (data, isBinary) => {
+      const raw = isBinary ? null : data.toString();
+      this.#queue = this.#queue.then(() => this.#handle(raw)).catch((err) => this.log.error({ err }, "frame handling failed"));
+    });
+    this.#helloTimer = setTimeout(() => {
+      if (!this.#hello) this.close(CloseCode.protocolError, "no hello received");
+    }, deps.helloTimeoutMs ?? 10_000);
+    this.#helloTimer.unref();
+    ws.on("close", () => clearTimeout(this.#helloTimer));
+  }
+
+  get nodeId(): string {
+    return this.#node.id;
+  }
+  get labels() {
+    return this.#node.labels;
+  }
+  get agents(): ReadonlySet<string> {
+    return new Set((this.#hello?.agents ?? []).map((a) => a.name));
+  }
+  get capacity(): number {
+    return this.#hello?.capacity ?? 0;
+  }
+  get accepting(): boolean {
+    return this.#hello !== null && this.ws.readyState === this.ws.OPEN && !this.#draining && !this.#node.cordoned && !this.#node.draining;
+  }
+  /** Resolves once every frame received so far has been handled. */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
+  offer(offer: ClaimOffer): void {
+    this.send("claim.offer", offer, { id: randomUUID() });
+  }
+
+  revoke(message: ClaimRevoke): void {
+    this.send("claim.revoke", message);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  send<K extends keyof C2N & string>(type: K, payload: z.input<C2N[K]>, ids: { id?: string; re?: string } = {}): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(encodeFrame(CoordinatorToNode, type, payload, ids));
+  }
+
+  #error(code: ErrorCode, message: string, re?: string): void {
+    this.log.warn({ code, reason: message }, "bad frame from node");
+    this.send("error", { code, message }, re ? { re } : {});
+  }
+
+  async #handle(raw: string | null): Promise<void> {
+    if (raw === null) return this.#error("malformed_frame", "binary frames are not supported");
+    const decoded = decodeFrame(NodeToCoordinator, raw);
+    if (!decoded.ok) return this.#error(decoded.code, decoded.message, decoded.id);
+    const msg = decoded.message;
+    if (msg.type !== "hello" && !this.#hello) return this.#error("not_ready", "send hello first", msg.id);
+    switch (msg.type) {
+      case "hello":
+        return this.#onHello(msg.payload, msg.id);
+      case "heartbeat":
+        return this.#onHeartbeat(msg.payload, msg.id);
+      case "claim.accept":
+        return this.#onAccept(msg.payload);
+      case "claim.reject":
+        return this.#onReject(msg.payload);
+      case "claim.events":
+        return this.#onEvents(msg.payload, msg.id);
+      case "claim.done":
+        return this.#onDone(msg.payload, msg.id);
+      case "error":
+        this.log.warn({ code: msg.payload.code, reason: msg.payload.message, re: msg.re }, "node reported an error");
+        return;
+    }
+  }
+
+  #now(): Date {
+    return new Date(this.deps.clock.now());
+  }
+
+  #desired(): NodeDesired {
+    return { cordoned: this.#node.cordoned, draining: this.#node.draining, labels: this.#node.labels };
+  }
+
+  async #onHello(hello: Payload<"hello">, id?: string): Promise<void> {
+    if (this.#hello) return this.#error("invalid_state", "hello was already received", id);
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      this.close(CloseCode.versionMismatch, `protocol ${hello.protocol} not supported (coordinator speaks ${PROTOCOL_VERSION})`);
+      return;
+    }
+    if (hello.nodeId !== this.#node.id) return this.#error("invalid_payload", "hello.nodeId does not match the token", id);
+    clearTimeout(this.#helloTimer);
+    const { db, leaseMs } = this.deps;
+    this.#node = await markConnected(db, this.#node, hello, this.sessionId, this.#now(), leaseMs);
+    this.#hello = hello;
+    this.#draining = hello.draining;
+    this.send(
+      "welcome",
+      {
+        sessionId: this.sessionId,
+        nodeId: this.#node.id,
+        version: MUSTER_VERSION,
+        heartbeatIntervalMs: this.deps.heartbeatIntervalMs,
+        leaseMs,
+        leaseGraceMs: this.deps.leaseGraceMs,
+        desired: this.#desired(),
+        serverTime: this.deps.clock.now(),
+      },
+      id ? { re: id } : {},
+    );
+    this.log.info({ capacity: hello.capacity, agents: hello.agents.map((a) => a.name), claims: hello.claims.length }, "node connected");
+    this.deps.bus.emit("node.changed", { nodeId: this.#node.id, state: this.#node.state as never });
+    const rec = await reconcileClaims(db, this.#node.id, hello.claims, { leaseMs, now: this.#now(), askResend: true });
+    this.#sendReconciliation(rec);
+    void this.deps.scheduler.request("node connected");
+  }
+
+  async #onHeartbeat(beat: Payload<"heartbeat">, id?: string): Promise<void> {
+    const { db, leaseMs } = this.deps;
+    const now = this.#now();
+    const capacityChanged = beat.capacity !== this.#hello!.capacity || beat.draining !== this.#draining;
+    this.#hello = { ...this.#hello!, capacity: beat.capacity };
+    this.#draining = beat.draining;
+    await renewLease(db, this.#node, beat, now, leaseMs);
+    const rec = await reconcileClaims(db, this.#node.id, beat.claims, { leaseMs, now, askResend: false });
+    this.#sendReconciliation(rec, id);
+    if (capacityChanged || rec.changedTasks.length > 0) void this.deps.scheduler.request("node heartbeat");
+  }
+
+  #sendReconciliation(rec: Reconciliation, re?: string): void {
+    this.send(
+      "heartbeat.ack",
+      { leaseMs: this.deps.leaseMs, revoke: rec.revoke, offers: rec.offers, resend: rec.resend, desired: this.#desired() },
+      re ? { re } : {},
+    );
+    for (const ack of rec.doneAcks) this.send("ack", ack);
+    for (const t of rec.changedTasks) this.deps.bus.emit("task.changed", t);
+    if (rec.revoke.length > 0) this.log.info({ claims: rec.revoke.map((r) => r.claimId) }, "claims revoked by reconciliation");
+  }
+
+  async #onAccept(msg: Payload<"claim.accept">): Promise<void> {
+    const res = await acceptClaim(this.deps.db, this.#node.id, msg, this.#now());
+    if (!res.ok) return this.revoke(res.revoke);
+  }
+
+  async #onReject(msg: Payload<"claim.reject">): Promise<void> {
+    const res = await rejectClaim(this.deps.db, this.#node.id, msg, this.#now());
+    if (!res.ok) return;
+    this.log.info({ taskId: msg.taskId, reason: msg.reason }, "claim rejected by node");
+    this.deps.bus.emit("task.changed", { taskId: msg.taskId, state: "queued" });
+    this.deps.scheduler.noteRefusal(msg.taskId, this.#node.id);
+    void this.deps.scheduler.request("claim rejected");
+  }
+
+  async #onEvents(msg: Payload<"claim.events">, id?: string): Promise<void> {
+    const res = await storeRecords(this.deps.db, this.#node.id, msg, this.#now());
+    if (!res.ok) return this.revoke(res.revoke);
+    const { claimId, taskId, token } = msg;
+    this.send("ack", { claimId, taskId, token, seq: res.value.seq, done: false }, id ? { re: id } : {});
+    if (res.value.started) this.deps.bus.emit("task.changed", { taskId, state: "running" });
+    this.deps.bus.emit("task.records", { taskId, claimId });
+  }
+
+  async #onDone(msg: Payload<"claim.done">, id?: string): Promise<void> {
+    const res = await finishClaim(this.deps.db, this.#node.id, msg, this.#now());
+    if (!res.ok) return this.revoke(res.revoke);
+    const { claimId, taskId, token } = msg;
+    const ids = id ? { re: id } : {};
+    if (!res.value.stored) {
+      this.send("ack", { claimId, taskId, token, seq: res.value.seq, done: false }, ids);
+      this.send("heartbeat.ack", {
+        leaseMs: this.deps.leaseMs,
+        resend: [{ claimId, token, fromSeq: res.value.seq + 1 }],
+        desired: this.#desired(),
+      });
+      return;
+    }
+    this.send("ack", { claimId, taskId, token, seq: msg.lastSeq, done: true }, ids);
+    this.log.info({ taskId, claimId, status: msg.outcome.status, exitCode: msg.outcome.exitCode }, "claim finished");
+    this.deps.bus.emit("task.changed", { taskId, state: res.value.task.state as never });
+    void this.deps.scheduler.request("slot freed");
+  }
+}

@@ -1,0 +1,67 @@
+// The HTTP API (Hono): JSON everywhere, one error shape, bearer auth on /v1 except node join.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { authenticateToken } from "../auth/tokens.js";
+import { MusterError } from "../errors.js";
+import type { AppDeps, Env } from "./context.js";
+import { joinKeyRoutes } from "./routes/join-keys.js";
+import { logRoutes } from "./routes/logs.js";
+import { nodeRoutes } from "./routes/nodes.js";
+import { statusRoutes } from "./routes/status.js";
+import { taskRoutes } from "./routes/tasks.js";
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const log = deps.log.child({ component: "http" });
+
+  app.onError((err, c) => {
+    if (err instanceof MusterError) {
+      const details = err.details === undefined ? {} : { details: err.details };
+      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status as ContentfulStatusCode);
+    }
+    log.error({ err, path: c.req.path }, "request failed");
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) =>
+        c.json({ error: { code: "payload_too_large", message: `request body over ${deps.bodyLimitBytes} bytes` } }, 413),
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok" as const }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.db.execute("select 1");
+      return c.json({ status: "ready" as const, checks: { database: "ok" } });
+    } catch (err) {
+      return c.json({ status: "not_ready" as const, checks: { database: (err as Error).message } }, 503);
+    }
+  });
+
+  app.use("/v1/*", async (c, next) => {
+    if (c.req.method === "POST" && c.req.path === "/v1/nodes/join") return next();
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+    if (!m) throw new MusterError("unauthorized", "missing bearer token");
+    const identity = await authenticateToken(deps.db, m[1]!);
+    if (!identity) throw new MusterError("unauthorized", "token is not valid");
+    c.set("identity", identity);
+    return next();
+  });
+
+  app.get("/v1/whoami", (c) => {
+    const { tokenId, name, role } = c.get("identity");
+    return c.json({ tokenId, name, role });
+  });
+  app.route("/v1", statusRoutes(deps));
+  app.route("/v1", nodeRoutes(deps));
+  app.route("/v1", joinKeyRoutes(deps));
+  app.route("/v1", taskRoutes(deps));
+  app.route("/v1", logRoutes(deps));
+  return app;
+}

@@ -1,0 +1,59 @@
+// What every route handler can reach, and the small helpers they share.
+import type { Role } from "@muster/protocol";
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { Identity } from "../auth/tokens.js";
+import { hasRole } from "../auth/tokens.js";
+import type { Clock } from "../clock.js";
+import { MusterError } from "../errors.js";
+import type { EventBus } from "../events/bus.js";
+import type { Gateway } from "../gateway/gateway.js";
+import type { Logger } from "../log.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import type { Db } from "../store/db.js";
+
+export interface AppDeps {
+  db: Db;
+  dbKind: "pglite" | "postgres";
+  log: Logger;
+  clock: Clock;
+  bus: EventBus;
+  scheduler: Scheduler;
+  gateway: Gateway;
+  audience: string;
+  startedAt: Date;
+  bodyLimitBytes: number;
+}
+
+export type Env = { Variables: { identity: Identity } };
+
+export function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new MusterError("bad_request", "request body must be a JSON document");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new MusterError("validation_failed", describeIssues(parsed.error), parsed.error.issues);
+  return parsed.data;
+}
+
+export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new MusterError("validation_failed", describeIssues(parsed.error), parsed.error.issues);
+  return parsed.data;
+}
+
+export function requireRole(c: Context<Env>, role: Role): Identity {
+  const identity = c.get("identity");
+  if (!hasRole(identity, role)) throw new MusterError("forbidden", `this needs the ${role} role; your token has ${identity.role}`);
+  return identity;
+}

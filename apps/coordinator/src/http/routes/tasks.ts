@@ -1,0 +1,105 @@
+// Tasks: submit, list, show, cancel.
+import {
+  combineSelector,
+  CreateTaskRequest,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_TIMEOUT_MS,
+  formatSelector,
+  parseSelector,
+  SelectorError,
+  TaskListQuery,
+} from "@muster/protocol";
+import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { cancelTask } from "../../claims/lifecycle.js";
+import { MusterError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import { nodeNames } from "../../store/queries.js";
+import { claims, tasks } from "../../store/schema.js";
+import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../context.js";
+import { toAttemptView, toTaskView } from "../views.js";
+
+export function taskRoutes(deps: AppDeps): Hono<Env> {
+  const { db, clock, bus } = deps;
+  const app = new Hono<Env>();
+
+  app.post("/tasks", async (c) => {
+    const who = requireRole(c, "operator");
+    const req = await readJson(c, CreateTaskRequest);
+    let selector: string;
+    try {
+      selector = formatSelector(parseSelector(combineSelector(req.labels ?? {}, req.selector)));
+    } catch (err) {
+      if (err instanceof SelectorError) throw new MusterError("validation_failed", `selector: ${err.message}`);
+      throw err;
+    }
+    const now = clock.now();
+    const [row] = await db
+      .insert(tasks)
+      .values({
+        id: newId("tsk", now),
+        name: req.name ?? null,
+        agent: req.agent,
+        argv: req.argv ?? [],
+        prompt: req.prompt ?? null,
+        model: req.model ?? null,
+        thinking: req.thinking ?? null,
+        env: req.env ?? {},
+        selector,
+        priority: req.priority ?? 0,
+        timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxAttempts: req.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        createdBy: who.name,
+        createdAt: new Date(now),
+        updatedAt: new Date(now),
+      })
+      .returning();
+    deps.log.info({ taskId: row!.id, agent: row!.agent }, "task submitted");
+    bus.emit("task.changed", { taskId: row!.id, state: "queued" });
+    void deps.scheduler.request("task submitted");
+    return c.json(toTaskView(row!, null), 201);
+  });
+
+  app.get("/tasks", async (c) => {
+    const q = readQuery(c, TaskListQuery);
+    const where: SQL[] = [];
+    if (q.state) where.push(eq(tasks.state, q.state));
+    if (q.cursor) where.push(lt(tasks.id, q.cursor));
+    const rows = await db
+      .select()
+      .from(tasks)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(tasks.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const names = await nodeNames(db, page.flatMap((t) => (t.nodeId ? [t.nodeId] : [])));
+    return c.json({
+      tasks: page.map((t) => toTaskView(t, t.nodeId ? (names.get(t.nodeId) ?? null) : null)),
+      nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
+    });
+  });
+
+  app.get("/tasks/:id", async (c) => {
+    const id = c.req.param("id");
+    const [task] = await db.select().from(tasks).where(eq(tasks.id, id));
+    if (!task) throw new MusterError("not_found", `no task ${id}`);
+    const attempts = await db.select().from(claims).where(eq(claims.taskId, id)).orderBy(asc(claims.token));
+    const names = await nodeNames(db, [...attempts.map((a) => a.nodeId), ...(task.nodeId ? [task.nodeId] : [])]);
+    return c.json({
+      ...toTaskView(task, task.nodeId ? (names.get(task.nodeId) ?? null) : null),
+      claims: attempts.map((a) => toAttemptView(a, names.get(a.nodeId) ?? a.nodeId)),
+    });
+  });
+
+  app.post("/tasks/:id/cancel", async (c) => {
+    requireRole(c, "operator");
+    const { task, revoke } = await cancelTask(db, c.req.param("id"), new Date(clock.now()));
+    if (revoke) deps.gateway.session(revoke.nodeId)?.revoke(revoke.message);
+    deps.log.info({ taskId: task.id }, "task cancelled");
+    bus.emit("task.changed", { taskId: task.id, state: "cancelled" });
+    if (revoke) void deps.scheduler.request("slot freed");
+    return c.json(toTaskView(task, null));
+  });
+
+  return app;
+}

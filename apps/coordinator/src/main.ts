@@ -1,0 +1,65 @@
+// muster-coordinator: entry point; wiring only.
+import { MUSTER_VERSION } from "@muster/protocol";
+import { Command, Option } from "commander";
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { startCoordinator } from "./server.js";
+
+const program = new Command()
+  .name("muster-coordinator")
+  .description("The Muster coordinator: HTTP API, node gateway and scheduler")
+  .version(MUSTER_VERSION);
+
+program
+  .command("start")
+  .description("Start the coordinator")
+  .addOption(new Option("--host <host>", "address to listen on (env MUSTER_HOST)").default(undefined, "127.0.0.1"))
+  .addOption(new Option("--port <port>", "port to listen on (env MUSTER_PORT)").default(undefined, "7391"))
+  .addOption(new Option("--data-dir <dir>", "data directory (env MUSTER_DATA_DIR)").default(undefined, "~/.muster/coordinator"))
+  .addOption(new Option("--database-url <url>", "Postgres URL instead of the embedded database (env MUSTER_DATABASE_URL)"))
+  .addOption(new Option("--heartbeat-interval <duration>", "node heartbeat interval (env MUSTER_HEARTBEAT_INTERVAL)").default(undefined, "5s"))
+  .addOption(new Option("--lease <duration>", "node lease (env MUSTER_LEASE)").default(undefined, "15s"))
+  .addOption(new Option("--lease-grace <duration>", "grace after a lease lapses (env MUSTER_LEASE_GRACE)").default(undefined, "5s"))
+  .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster\n")
+  .action(async (opts) => {
+    let config;
+    try {
+      config = loadConfig(opts);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`muster-coordinator: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const log = createLogger();
+    let coordinator;
+    try {
+      coordinator = await startCoordinator(config, log);
+    } catch (err) {
+      log.fatal({ err }, "coordinator failed to start");
+      process.stderr.write(`muster-coordinator: cannot start: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    if (coordinator.adminToken.path) log.info({ path: coordinator.adminToken.path }, "admin token file");
+    let signals = 0;
+    const shutdown = (signal: string) => {
+      signals += 1;
+      if (signals > 1) process.exit(1);
+      log.info({ signal }, "shutting down");
+      coordinator.stop().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  process.stderr.write(`muster-coordinator: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+// Wires the coordinator: store, auth bootstrap, HTTP API, node gateway, scheduler.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { serve } from "@hono/node-server";
+import { eq } from "drizzle-orm";
+import { pruneJwtIds } from "./auth/node-jwt.js";
+import { bootstrapAdminToken } from "./auth/tokens.js";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import { EventBus } from "./events/bus.js";
+import { Gateway } from "./gateway/gateway.js";
+import { createApp } from "./http/app.js";
+import type { Logger } from "./log.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+import { openStore, type Db } from "./store/db.js";
+import { settings } from "./store/schema.js";
+
+export interface Coordinator {
+  url: string;
+  port: number;
+  adminToken: { token: string | null; path: string | null; source: "env" | "file" | "created" };
+  stop(): Promise<void>;
+}
+
+/** The fleet's id, made once; nodes put it in their JWTs' `aud`. */
+async function fleetId(db: Db): Promise<string> {
+  await db.insert(settings).values({ key: "fleet_id", value: `muster:${randomUUID()}` }).onConflictDoNothing();
+  const [row] = await db.select().from(settings).where(eq(settings.key, "fleet_id"));
+  return row!.value;
+}
+
+export async function startCoordinator(config: Config, log: Logger, clock: Clock = systemClock): Promise<Coordinator> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = store;
+  log.info({ database: store.kind, dataDir: config.dataDir }, "database ready");
+  const audience = await fleetId(db);
+  const adminToken = await bootstrapAdminToken(db, { dataDir: config.dataDir, envToken: config.adminToken, log });
+  const bus = new EventBus();
+  let gateway: Gateway | null = null;
+  const scheduler = new Scheduler({
+    db,
+    log: log.child({ component: "scheduler" }),
+    clock,
+    bus,
+    leaseMs: config.leaseMs,
+    targets: () => gateway?.targets() ?? [],
+  });
+  gateway = new Gateway({
+    db,
+    log: log.child({ component: "gateway" }),
+    clock,
+    bus,
+    scheduler,
+    audience,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    leaseMs: config.leaseMs,
+    leaseGraceMs: config.leaseGraceMs,
+  });
+  const app = createApp({
+    db,
+    dbKind: store.kind,
+    log,
+    clock,
+    bus,
+    scheduler,
+    gateway,
+    audience,
+    startedAt: new Date(clock.now()),
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));
+    (s as Server).once("error", reject);
+  });
+  gateway.attach(server);
+  const prune = setInterval(() => {
+    pruneJwtIds(db, clock).catch((err) => log.warn({ err }, "pruning node token ids failed"));
+  }, 60_000);
+  prune.unref();
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  log.info({ url, audience }, "coordinator listening");
+  void scheduler.request("coordinator started");
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    adminToken,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(prune);
+        scheduler.stop();
+        await gateway.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections?.();
+        });
+        await store.close();
+        log.info("coordinator stopped");
+      })()),
+  };
+}

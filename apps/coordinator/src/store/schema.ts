@@ -1,0 +1,161 @@
+// The coordinator's tables (DESIGN §6). Timestamps are the coordinator's wall clock.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import type { AgentInfo, ClaimRecord, Labels } from "@muster/protocol";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** Single-row facts about this fleet, such as its id (the JWT audience). */
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const nodes = pgTable(
+  "nodes",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    publicKey: jsonb("public_key").$type<{ kty: "OKP"; crv: "Ed25519"; x: string }>().notNull(),
+    state: text("state").notNull().default("joined"),
+    labels: jsonb("labels").$type<Labels>().notNull().default({}),
+    capacity: integer("capacity").notNull().default(1),
+    agents: jsonb("agents").$type<AgentInfo[]>().notNull().default([]),
+    version: text("version"),
+    hostname: text("hostname"),
+    os: text("os"),
+    arch: text("arch"),
+    cordoned: boolean("cordoned").notNull().default(false),
+    draining: boolean("draining").notNull().default(false),
+    sessionId: text("session_id"),
+    joinKeyId: text("join_key_id"),
+    joinedAt: ts("joined_at").notNull().defaultNow(),
+    connectedAt: ts("connected_at"),
+    lastSeenAt: ts("last_seen_at"),
+    leaseExpiresAt: ts("lease_expires_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("nodes_live_name").on(t.name).where(sql`${t.state} <> 'revoked'`)],
+);
+
+export const joinKeys = pgTable("join_keys", {
+  id: text("id").primaryKey(),
+  secretHash: text("secret_hash").notNull(),
+  uses: integer("uses").notNull(),
+  used: integer("used").notNull().default(0),
+  labels: jsonb("labels").$type<Labels>().notNull().default({}),
+  description: text("description"),
+  createdBy: text("created_by"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at").notNull(),
+  revokedAt: ts("revoked_at"),
+});
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_hash").on(t.secretHash)],
+);
+
+/** Node JWT ids already used, kept until the token would have expired anyway. */
+export const nodeJwtIds = pgTable("node_jwt_ids", {
+  jti: text("jti").primaryKey(),
+  nodeId: text("node_id").notNull(),
+  expiresAt: ts("expires_at").notNull(),
+});
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    name: text("name"),
+    agent: text("agent").notNull(),
+    argv: jsonb("argv").$type<string[]>().notNull().default([]),
+    prompt: text("prompt"),
+    model: text("model"),
+    thinking: text("thinking"),
+    env: jsonb("env").$type<Record<string, string>>().notNull().default({}),
+    selector: text("selector").notNull().default(""),
+    priority: integer("priority").notNull().default(0),
+    timeoutMs: bigint("timeout_ms", { mode: "number" }).notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    state: text("state").notNull().default("queued"),
+    /** Attempts started (claims accepted); bounded by maxAttempts. */
+    attempts: integer("attempts").notNull().default(0),
+    /** Highest fencing token handed out for this task. */
+    lastToken: integer("last_token").notNull().default(0),
+    currentClaimId: text("current_claim_id"),
+    nodeId: text("node_id"),
+    exitCode: integer("exit_code"),
+    reason: text("reason"),
+    message: text("message"),
+    createdBy: text("created_by"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    index("tasks_queue").on(t.state, t.priority, t.createdAt),
+    index("tasks_created").on(t.createdAt),
+  ],
+);
+
+export const claims = pgTable(
+  "claims",
+  {
+    id: text("id").primaryKey(),
+    taskId: text("task_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    token: integer("token").notNull(),
+    attempt: integer("attempt").notNull(),
+    state: text("state").notNull().default("offered"),
+    /** Highest seq up to which every record is stored. */
+    lastSeq: integer("last_seq").notNull().default(0),
+    offeredAt: ts("offered_at").notNull().defaultNow(),
+    acceptedAt: ts("accepted_at"),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    exitCode: integer("exit_code"),
+    signal: text("signal"),
+    reason: text("reason"),
+    message: text("message"),
+  },
+  (t) => [
+    uniqueIndex("claims_task_token").on(t.taskId, t.token),
+    index("claims_node_state").on(t.nodeId, t.state),
+  ],
+);
+
+export const claimRecords = pgTable(
+  "claim_records",
+  {
+    claimId: text("claim_id").notNull(),
+    seq: integer("seq").notNull(),
+    taskId: text("task_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    kind: text("kind").notNull(),
+    record: jsonb("record").$type<ClaimRecord>().notNull(),
+    storedAt: ts("stored_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.claimId, t.seq] }), index("claim_records_task").on(t.taskId, t.attempt, t.seq)],
+);
