@@ -29,8 +29,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     "*",
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
+      // The rest of the body is never read, so the connection cannot be reused.
       onError: (c) =>
-        c.json({ error: { code: "payload_too_large", message: `request body over ${deps.bodyLimitBytes} bytes` } }, 413),
+        c.json(
+          { error: { code: "payload_too_large", message: `request body over ${deps.bodyLimitBytes} bytes` } },
+          413,
+          { connection: "close" },
+        ),
     }),
   );
 
