@@ -17,6 +17,8 @@ export const CliJoinKeyCreateOutput = JoinKeyCreated;
 export const CliJoinKeyListOutput = JoinKeyList;
 export const CliJoinKeyRevokeOutput = JoinKeyView;
 export const CliLoginOutput = z.object({ url: z.string(), configPath: z.string(), identity: WhoAmI });
+/** `muster logout --json`: `removed` is false when the file held no token. */
+export const CliLogoutOutput = z.object({ configPath: z.string(), removed: z.boolean() });
 export const CliErrorOutput = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** `muster-node join --json`. */
