@@ -1,0 +1,35 @@
+// An Io whose output is captured and whose clock and sleeps are instant, for in-process CLI runs.
+import type { Io } from "../io.js";
+import { NOW } from "./fixtures.js";
+
+export interface FakeIo extends Io {
+  out(): string;
+  err(): string;
+  sleeps: number[];
+}
+
+export function fakeIo(over: Partial<Io> & { stdin?: string } = {}): FakeIo {
+  let out = "";
+  let err = "";
+  const sleeps: number[] = [];
+  let clock = NOW;
+  const { stdin = "", ...rest } = over;
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    readStdin: async () => stdin,
+    env: {},
+    cwd: "/nonexistent-cwd",
+    home: "/nonexistent-home",
+    fetch: (input, init) => globalThis.fetch(input, init),
+    now: () => clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    ...rest,
+    out: () => out,
+    err: () => err,
+    sleeps,
+  };
+}

@@ -1,0 +1,64 @@
+// Prints a task's log entries as they were streamed: text to stdout/stderr, other records (with
+// --verbose) as dim lines on stderr, or one JSON LogEntry per line with --json.
+import { CliLogLine, type LogEnd, type LogEntry } from "@muster/protocol";
+import { colorEnabled, dim } from "../format/color.js";
+import { describeEnd, describeRecord } from "../format/records.js";
+import type { Io } from "../io.js";
+import { writeJsonLine } from "../output.js";
+
+export interface LogPrinterOptions {
+  json: boolean;
+  verbose: boolean;
+  /** Name of the node that ran a claim, for "[started ... on node X]". */
+  nodeName: (claimId: string) => Promise<string | undefined>;
+}
+
+export class LogPrinter {
+  readonly #io: Io;
+  readonly #opts: LogPrinterOptions;
+  readonly #color: boolean;
+  /** Whether the last text written ended a line, so a meta line never lands mid-line. */
+  #atLineStart = true;
+  #last: { attempt: number; seq: number } | undefined;
+
+  constructor(io: Io, opts: LogPrinterOptions) {
+    this.#io = io;
+    this.#opts = opts;
+    this.#color = colorEnabled(io.stderr, io.env);
+  }
+
+  async entry(entry: LogEntry): Promise<void> {
+    if (this.#isRepeat(entry)) return;
+    const { record } = entry;
+    if (this.#opts.json) return writeJsonLine(this.#io.stdout, CliLogLine, entry);
+    if (record.kind === "log") {
+      if (record.text === "") return;
+      (record.stream === "stderr" ? this.#io.stderr : this.#io.stdout).write(record.text);
+      this.#atLineStart = record.text.endsWith("\n");
+      return;
+    }
+    if (!this.#opts.verbose) return;
+    const nodeName = record.kind === "started" ? await this.#opts.nodeName(entry.claimId) : undefined;
+    const line = describeRecord(record, entry.attempt, nodeName);
+    if (line) this.meta(line);
+  }
+
+  end(end: LogEnd): void {
+    if (this.#opts.verbose && !this.#opts.json) this.meta(describeEnd(end));
+  }
+
+  meta(text: string): void {
+    const lead = this.#atLineStart ? "" : "\n";
+    this.#io.stderr.write(`${lead}${dim(text, this.#color)}\n`);
+    this.#atLineStart = true;
+  }
+
+  /** Entries arrive in (attempt, seq) order; a resumed stream may repeat some. */
+  #isRepeat(entry: LogEntry): boolean {
+    const cur = { attempt: entry.attempt, seq: entry.record.seq };
+    const last = this.#last;
+    if (last && (cur.attempt < last.attempt || (cur.attempt === last.attempt && cur.seq <= last.seq))) return true;
+    this.#last = cur;
+    return false;
+  }
+}

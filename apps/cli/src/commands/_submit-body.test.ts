@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { CLIError } from "../errors.js";
+import { buildCreateTask, parseEnv } from "./_submit-body.js";
+
+function usage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CLIError);
+    expect((err as CLIError).exitCode).toBe(2);
+    return (err as CLIError).message;
+  }
+  throw new Error("expected a usage error");
+}
+
+describe("buildCreateTask", () => {
+  it("sends the argv after -- untouched, dashes and all, as an exec task", () => {
+    const body = buildCreateTask({}, ["python", "train.py", "--epochs", "3", "-v", "a b"], undefined, {});
+    expect(body).toEqual({ agent: "exec", argv: ["python", "train.py", "--epochs", "3", "-v", "a b"] });
+  });
+
+  it("maps every flag to its field: labels, selector, timeout, priority, attempts, name, env", () => {
+    const body = buildCreateTask(
+      {
+        label: ["gpu=true", "zone=a"],
+        selector: "arch in (x64,arm64),!spot",
+        timeout: "10m",
+        priority: "5",
+        maxAttempts: "2",
+        name: "nightly",
+        env: ["FOO=bar=baz", "EMPTY="],
+      },
+      ["make"],
+      undefined,
+      {},
+    );
+    expect(body).toEqual({
+      agent: "exec",
+      argv: ["make"],
+      labels: { gpu: "true", zone: "a" },
+      selector: "arch in (x64,arm64),!spot",
+      timeoutMs: 600_000,
+      priority: 5,
+      maxAttempts: 2,
+      name: "nightly",
+      env: { FOO: "bar=baz", EMPTY: "" },
+    });
+  });
+
+  it("builds a prompt task for other agents", () => {
+    const body = buildCreateTask({ agent: "claude", model: "sonnet", thinking: "high" }, [], "fix it", {});
+    expect(body).toEqual({ agent: "claude", prompt: "fix it", model: "sonnet", thinking: "high" });
+  });
+
+  it("parses compound durations", () => {
+    expect(buildCreateTask({ timeout: "1h30m" }, ["x"], undefined, {}).timeoutMs).toBe(5_400_000);
+  });
+
+  it("refuses an exec task without a command", () => {
+    expect(usage(() => buildCreateTask({}, [], undefined, {}))).toBe("agent exec needs a non-empty argv");
+  });
+
+  it("refuses a prompt agent without a prompt, or with a command instead", () => {
+    expect(usage(() => buildCreateTask({ agent: "claude" }, [], undefined, {}))).toBe("agent claude needs a prompt");
+    expect(usage(() => buildCreateTask({ agent: "claude" }, ["do", "it"], undefined, {}))).toBe(
+      "--agent claude takes --prompt, not a command after --",
+    );
+  });
+
+  it("names the flag in one line when a value is bad", () => {
+    expect(usage(() => buildCreateTask({ label: ["novalue"] }, ["x"], undefined, {}))).toMatch(/^--label: invalid label "novalue"/);
+    expect(usage(() => buildCreateTask({ timeout: "10x" }, ["x"], undefined, {}))).toMatch(/^--timeout: invalid duration "10x"/);
+    expect(usage(() => buildCreateTask({ selector: "a in (" }, ["x"], undefined, {}))).toMatch(/^--selector: /);
+    expect(usage(() => buildCreateTask({ priority: "high" }, ["x"], undefined, {}))).toBe('--priority: expected a whole number, got "high"');
+    expect(usage(() => buildCreateTask({ maxAttempts: "50" }, ["x"], undefined, {}))).toMatch(/^--max-attempts: /);
+    expect(usage(() => buildCreateTask({ agent: "Bad Agent" }, [], "p", {}))).toMatch(/^--agent: /);
+    expect(usage(() => buildCreateTask({ agent: "claude" }, [], "", {}))).toMatch(/^--prompt: /);
+    for (const msg of [usage(() => buildCreateTask({ timeout: "30d" }, ["x"], undefined, {}))]) expect(msg).not.toContain("\n");
+  });
+});
+
+describe("parseEnv", () => {
+  it("copies a bare NAME from the CLI's environment", () => {
+    expect(parseEnv(["HOME"], { HOME: "/h" })).toEqual({ HOME: "/h" });
+  });
+
+  it("refuses unset and malformed names", () => {
+    expect(usage(() => parseEnv(["NOPE"], {}))).toBe("--env: NOPE is not set here (use --env NOPE=VALUE)");
+    expect(usage(() => parseEnv(["1X=y"], {}))).toBe('--env: invalid variable name "1X"');
+  });
+});

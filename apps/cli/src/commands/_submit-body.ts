@@ -1,0 +1,101 @@
+// Turns `muster submit` flags and the argv after `--` into a validated CreateTaskRequest.
+import { CreateTaskRequest, parseDuration, parseLabels, parseSelector } from "@muster/protocol";
+import { usageError } from "../errors.js";
+
+export interface SubmitFlags {
+  agent?: string;
+  prompt?: string;
+  promptFile?: string;
+  model?: string;
+  thinking?: string;
+  label?: string[];
+  selector?: string;
+  priority?: string;
+  timeout?: string;
+  maxAttempts?: string;
+  name?: string;
+  env?: string[];
+}
+
+/** The flag a body field came from, so a validation error names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  agent: "--agent",
+  argv: "command",
+  prompt: "--prompt",
+  model: "--model",
+  thinking: "--thinking",
+  env: "--env",
+  selector: "--selector",
+  labels: "--label",
+  priority: "--priority",
+  timeoutMs: "--timeout",
+  maxAttempts: "--max-attempts",
+  name: "--name",
+};
+
+/**
+ * Builds the request body. `prompt` is the prompt text already read (from --prompt or --prompt-file);
+ * `env` is the CLI's own environment, for `--env NAME` without a value.
+ */
+export function buildCreateTask(
+  flags: SubmitFlags,
+  argv: readonly string[],
+  prompt: string | undefined,
+  env: Record<string, string | undefined>,
+): CreateTaskRequest {
+  const agent = flags.agent ?? "exec";
+  if (argv.length > 0 && agent !== "exec")
+    throw usageError(`--agent ${agent} takes --prompt, not a command after --`);
+  const body: Record<string, unknown> = { agent };
+  if (argv.length > 0) body.argv = [...argv];
+  if (prompt !== undefined) body.prompt = prompt;
+  if (flags.model !== undefined) body.model = flags.model;
+  if (flags.thinking !== undefined) body.thinking = flags.thinking;
+  if (flags.name !== undefined) body.name = flags.name;
+  if (flags.label?.length) body.labels = guard("--label", () => parseLabels(flags.label!));
+  if (flags.selector !== undefined) {
+    guard("--selector", () => parseSelector(flags.selector!));
+    body.selector = flags.selector;
+  }
+  if (flags.env?.length) body.env = parseEnv(flags.env, env);
+  if (flags.timeout !== undefined) body.timeoutMs = guard("--timeout", () => parseDuration(flags.timeout!));
+  if (flags.priority !== undefined) body.priority = parseInteger("--priority", flags.priority);
+  if (flags.maxAttempts !== undefined) body.maxAttempts = parseInteger("--max-attempts", flags.maxAttempts);
+
+  const parsed = CreateTaskRequest.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = typeof issue.path[0] === "string" ? issue.path[0] : "";
+  const flag = FLAG_OF[field];
+  // The schema's own message already names its subject ("agent exec needs a non-empty argv").
+  if (issue.code === "custom" || !flag) throw usageError(issue.message);
+  const sub = issue.path.length > 1 ? ` ${issue.path.slice(1).join(".")}` : "";
+  throw usageError(`${flag}${sub}: ${issue.message}`);
+}
+
+/** `--env K=V` sets a value; `--env K` copies K from the environment `muster` runs in. */
+export function parseEnv(items: readonly string[], env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf("=");
+    const key = i < 0 ? item : item.slice(0, i);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw usageError(`--env: invalid variable name "${key}"`);
+    const value = i < 0 ? env[key] : item.slice(i + 1);
+    if (value === undefined) throw usageError(`--env: ${key} is not set here (use --env ${key}=VALUE)`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function parseInteger(flag: string, text: string): number {
+  if (!/^[+-]?\d+$/.test(text.trim())) throw usageError(`${flag}: expected a whole number, got "${text}"`);
+  return Number(text);
+}
+
+function guard<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw usageError(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,181 @@
+import type { ServerResponse } from "node:http";
+import type { LogEntry } from "@muster/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorBody, type FakeCoordinator, json, type Recorded, startFakeCoordinator } from "../_testing/fake-coordinator.js";
+import { fakeIo } from "../_testing/fake-io.js";
+import { attempt, logEntry, startedEntry, taskDetail } from "../_testing/fixtures.js";
+import { runCli } from "../cli.js";
+
+let fake: FakeCoordinator;
+const env = () => ({ MUSTER_URL: fake.url, MUSTER_TOKEN: "mat_t" });
+
+const entries: LogEntry[] = [
+  startedEntry(1),
+  logEntry(2, "hello "),
+  logEntry(3, "world\n"),
+  logEntry(4, "warning: x\n", "stderr"),
+  { claimId: "clm_1", attempt: 1, record: { seq: 5, ts: 0, kind: "cost", usd: 0.0123, inputTokens: 1200, outputTokens: 300 } },
+  logEntry(6, "no newline"),
+  { claimId: "clm_1", attempt: 1, record: { seq: 7, ts: 0, kind: "progress", message: "editing api.ts" } },
+];
+
+beforeAll(async () => {
+  fake = await startFakeCoordinator({
+    "GET /v1/tasks/tsk_1": { body: taskDetail({ claims: [attempt()] }) },
+    "GET /v1/tasks/tsk_1/logs": (req, res) => {
+      // Two pages: the first ends at seq 3.
+      const after = new URL(req.url, "http://x").searchParams.get("after");
+      if (!after) return json(res, 200, { entries: entries.slice(0, 3), nextCursor: "1:3", complete: false });
+      if (after === "1:3") return json(res, 200, { entries: entries.slice(3), nextCursor: "1:7", complete: true });
+      json(res, 200, { entries: [], nextCursor: "1:7", complete: true });
+    },
+    "GET /v1/tasks/tsk_x/logs": { status: 404, body: errorBody("not_found", "no task tsk_x") },
+  });
+});
+afterAll(() => fake.close());
+
+describe("muster logs", () => {
+  it("prints stdout records to stdout and stderr records to stderr, across pages", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "tsk_1"], io)).toBe(0);
+    expect(io.out()).toBe("hello world\nno newline");
+    expect(io.err()).toBe("warning: x\n");
+    const urls = fake.requests.filter((r) => r.url.startsWith("/v1/tasks/tsk_1/logs")).map((r) => r.url);
+    expect(urls.slice(-3)).toEqual([
+      "/v1/tasks/tsk_1/logs?limit=5000",
+      "/v1/tasks/tsk_1/logs?after=1%3A3&limit=5000",
+      "/v1/tasks/tsk_1/logs?after=1%3A7&limit=5000",
+    ]);
+  });
+
+  it("with --verbose adds the other records as lines on stderr, never mid-line", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-v", "tsk_1"], io)).toBe(0);
+    expect(io.err()).toBe(
+      [
+        "[started pid 123 on node gpu-1: make test]",
+        "warning: x",
+        "[cost $0.0123 (1200 in, 300 out tokens)]",
+        "",
+        "[editing api.ts]",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("with --json prints one LogEntry per line", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "--json", "tsk_1"], io)).toBe(0);
+    const lines = io.out().trimEnd().split("\n");
+    expect(lines.map((l) => JSON.parse(l))).toEqual(entries);
+  });
+
+  it("exits 1 for an unknown task", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "tsk_x"], io)).toBe(1);
+    expect(io.err()).toBe("muster: no task tsk_x [not_found]\n");
+  });
+});
+
+function sse(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+}
+const event = (name: string, data: unknown, id?: string) => `event: ${name}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
+
+describe("muster logs -f", () => {
+  it("follows until `end`, resuming with Last-Event-ID when the stream drops", async () => {
+    const seen: Recorded[] = [];
+    fake.on("GET /v1/tasks/tsk_1/logs", (req, res) => {
+      seen.push(req);
+      sse(res);
+      if (seen.length === 1) {
+        res.write(": ping\n\n");
+        res.write(event("log", logEntry(1, "one\n"), "1:1"));
+        res.write(event("log", logEntry(2, "two\n"), "1:2"));
+        setTimeout(() => res.destroy(), 50); // the connection drops without an `end`
+        return;
+      }
+      // A resumed stream may repeat a record; it is printed once.
+      res.write(event("log", logEntry(2, "two\n"), "1:2"));
+      res.write(event("log", logEntry(1, "retry\n", "stdout", 2), "2:1"));
+      res.end(event("end", { taskId: "tsk_1", state: "succeeded", exitCode: 0 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_1"], io)).toBe(0);
+    expect(io.out()).toBe("one\ntwo\nretry\n");
+    expect(seen.map((r) => [r.url, r.headers["last-event-id"], r.headers.accept])).toEqual([
+      ["/v1/tasks/tsk_1/logs?follow=1", undefined, "text/event-stream"],
+      ["/v1/tasks/tsk_1/logs?follow=1", "1:2", "text/event-stream"],
+    ]);
+    expect(io.sleeps).toEqual([200]);
+  });
+
+  it("prints the end with --verbose and nothing extra with --json", async () => {
+    fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
+      sse(res);
+      res.write(event("log", logEntry(1, "x\n"), "1:1"));
+      res.end(event("end", { taskId: "tsk_1", state: "failed", exitCode: 2 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "-v", "tsk_1"], io)).toBe(0);
+    expect(io.err()).toBe("[task failed, exit code 2]\n");
+    const io2 = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "--json", "tsk_1"], io2)).toBe(0);
+    expect(io2.out().trimEnd().split("\n").map((l) => JSON.parse(l))).toEqual([logEntry(1, "x\n")]);
+  });
+
+  it("fails at once when the first connection is refused by the server", async () => {
+    fake.on("GET /v1/tasks/tsk_1/logs", { status: 401, body: errorBody("unauthorized", "invalid token") });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_1"], io)).toBe(4);
+    expect(io.err()).toBe("muster: invalid token [unauthorized]\n");
+  });
+
+  it("gives up on a stream that keeps closing without sending anything", async () => {
+    fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
+      sse(res);
+      res.end(": ping\n\n");
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_1"], io)).toBe(3);
+    expect(io.err()).toBe(`muster: cannot follow logs at ${fake.url}: the stream keeps closing\n`);
+  });
+
+  it("gives up after a minute of the coordinator being gone", async () => {
+    let n = 0;
+    fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
+      if (++n === 1) {
+        sse(res);
+        res.write(event("log", logEntry(1, "x\n"), "1:1"));
+        return void setTimeout(() => res.destroy(), 50);
+      }
+      res.writeHead(503);
+      res.end();
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_1"], io)).toBe(3);
+    expect(io.err()).toBe(`muster: cannot reach coordinator at ${fake.url}: HTTP 503 Service Unavailable\n`);
+    expect(io.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it("with --verbose says once per outage that it is reconnecting", async () => {
+    let n = 0;
+    fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
+      n++;
+      if (n === 2 || n === 3) {
+        res.writeHead(503);
+        return void res.end();
+      }
+      sse(res);
+      if (n === 1) {
+        res.write(event("log", logEntry(1, "a\n"), "1:1"));
+        return void setTimeout(() => res.destroy(), 50);
+      }
+      res.end(event("end", { taskId: "tsk_1", state: "succeeded", exitCode: 0 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "-v", "tsk_1"], io)).toBe(0);
+    expect(io.err()).toBe("[stream dropped; reconnecting]\n[task succeeded, exit code 0]\n");
+    expect(io.sleeps).toEqual([200, 400, 800]);
+  });
+});

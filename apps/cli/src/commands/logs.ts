@@ -1,0 +1,66 @@
+// `muster logs <id> [-f]`: a task's output, as it was streamed.
+import { LogPage, TaskDetail } from "@muster/protocol";
+import type { Command } from "commander";
+import { type ApiClient, seg } from "../client.js";
+import { connect, type Ctx, examples } from "./_context.js";
+import { followLog } from "./_follow.js";
+import { LogPrinter } from "./_log-printer.js";
+
+interface LogsOptions {
+  follow?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+}
+
+const PAGE = 5000;
+
+export function register(program: Command, ctx: Ctx): void {
+  program
+    .command("logs")
+    .description("print a task's output (stdout to stdout, stderr to stderr)")
+    .argument("<id>", "task id")
+    .option("-f, --follow", "keep printing until the task ends")
+    .option("-v, --verbose", "also show starts, progress and cost as [dim] lines on stderr")
+    .option("--json", "print one LogEntry JSON per line")
+    .addHelpText("after", examples("muster logs tsk_01JB...", "muster logs -f tsk_01JB...", "muster logs --json tsk_01JB... | jq -r .record.kind"))
+    .action(async (id: string, opts: LogsOptions, cmd: Command) => {
+      const client = await connect(ctx, cmd);
+      const { io } = ctx;
+      const printer = new LogPrinter(io, {
+        json: opts.json === true,
+        verbose: opts.verbose === true,
+        nodeName: nodeNames(client, id),
+      });
+      if (!opts.follow) return printPages(client, id, printer);
+      const end = await followLog({
+        client,
+        io,
+        taskId: id,
+        onEntry: (e) => printer.entry(e),
+        onReconnect: () => opts.verbose && !opts.json && printer.meta("[stream dropped; reconnecting]"),
+      });
+      printer.end(end);
+    });
+}
+
+async function printPages(client: ApiClient, id: string, printer: LogPrinter): Promise<void> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await client.get(`/v1/tasks/${seg(id)}/logs`, LogPage, { after, limit: PAGE });
+    for (const entry of page.entries) await printer.entry(entry);
+    if (!page.nextCursor || page.entries.length === 0 || page.nextCursor === after) return;
+    after = page.nextCursor;
+  }
+}
+
+/** Looks node names up from the task's attempts, again only when a claim is new. */
+function nodeNames(client: ApiClient, taskId: string): (claimId: string) => Promise<string | undefined> {
+  const names = new Map<string, string>();
+  return async (claimId) => {
+    if (!names.has(claimId)) {
+      const detail = await client.get(`/v1/tasks/${seg(taskId)}`, TaskDetail);
+      for (const c of detail.claims) names.set(c.claimId, c.nodeName);
+    }
+    return names.get(claimId);
+  };
+}

@@ -1,0 +1,78 @@
+// `muster submit`: queue a task; print its id (or, with --wait, wait and exit by its outcome).
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { CliSubmitOutput, TaskView } from "@muster/protocol";
+import type { Command } from "commander";
+import { taskOutcome } from "../format/tasks.js";
+import { usageError } from "../errors.js";
+import type { Io } from "../io.js";
+import { writeJson, writeLine } from "../output.js";
+import { collect, connect, type Ctx, examples, unknownOptionHints } from "./_context.js";
+import { buildCreateTask, type SubmitFlags } from "./_submit-body.js";
+import { waitForTask } from "./_wait.js";
+
+interface SubmitOptions extends SubmitFlags {
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: Ctx): void {
+  const submit = program
+    .command("submit")
+    .description("queue a task and print its id")
+    .argument("[argv...]", "for --agent exec: the command to run, after --")
+    .option("--agent <name>", "exec, claude, codex, opencode, pi, or a custom template on the nodes", "exec")
+    .option("--prompt <text>", "the prompt, for agents other than exec")
+    .option("--prompt-file <path>", "read the prompt from a file ('-' reads stdin)")
+    .option("--model <model>", "model for the agent")
+    .option("--thinking <level>", "thinking level for the agent")
+    .option("--label <k=v>", "run only on nodes with this label (repeatable)", collect)
+    .option("--selector <expr>", "label selector, e.g. 'gpu=true,zone in (a,b),!spot'")
+    .option("--priority <n>", "higher runs first, -1000..1000 (default 0)")
+    .option("--timeout <duration>", "time limit per attempt, e.g. 30s, 10m, 2h (default 1h)")
+    .option("--max-attempts <n>", "attempts before the task fails, 1..20 (default 3)")
+    .option("--name <name>", "a name to show in listings")
+    .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
+    .option("--wait", "wait for the task to end; exit 0 only if it succeeded")
+    .option("--json", "print the TaskView as JSON (the final one with --wait)")
+    .addHelpText(
+      "after",
+      examples(
+        "muster submit -- make test",
+        "muster submit --label gpu=true --timeout 10m --wait -- python train.py --epochs 3",
+        'muster submit --agent claude --prompt "fix the flaky test in api/" --model sonnet',
+        "id=$(muster submit --agent codex --prompt-file task.md) && muster logs -f $id",
+      ),
+    )
+    .action((argv: string[], opts: SubmitOptions, cmd: Command) => submitTask(ctx, cmd, argv, opts));
+  unknownOptionHints.set(submit, "put the task's command after --, e.g. muster submit -- ls -la");
+}
+
+async function submitTask(ctx: Ctx, cmd: Command, argv: string[], opts: SubmitOptions): Promise<void> {
+  const { io } = ctx;
+  const prompt = await readPrompt(io, opts);
+  const body = buildCreateTask(opts, argv, prompt, io.env);
+  const client = await connect(ctx, cmd);
+  const created = await client.post("/v1/tasks", body, TaskView);
+  if (!opts.wait) {
+    if (opts.json) writeJson(io.stdout, CliSubmitOutput, created);
+    else writeLine(io.stdout, created.id);
+    return;
+  }
+  if (!opts.json) writeLine(io.stdout, created.id);
+  const final = await waitForTask(client, io, created.id);
+  if (opts.json) writeJson(io.stdout, CliSubmitOutput, final);
+  else writeLine(io.stderr, `${final.id} ${taskOutcome(final)}`);
+  ctx.exitCode = final.state === "succeeded" ? 0 : 1;
+}
+
+async function readPrompt(io: Io, opts: SubmitOptions): Promise<string | undefined> {
+  if (opts.promptFile === undefined) return opts.prompt;
+  if (opts.prompt !== undefined) throw usageError("use --prompt or --prompt-file, not both");
+  try {
+    return opts.promptFile === "-" ? await io.readStdin() : await readFile(resolve(io.cwd, opts.promptFile), "utf8");
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));
+    throw usageError(`--prompt-file: cannot read ${opts.promptFile}: ${code}`);
+  }
+}

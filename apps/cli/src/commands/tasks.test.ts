@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorBody, type FakeCoordinator, startFakeCoordinator } from "../_testing/fake-coordinator.js";
+import { fakeIo } from "../_testing/fake-io.js";
+import { attempt, taskDetail, taskView } from "../_testing/fixtures.js";
+import { runCli } from "../cli.js";
+
+let fake: FakeCoordinator;
+const env = () => ({ MUSTER_URL: fake.url, MUSTER_TOKEN: "mat_t" });
+
+const running = taskView({ id: "tsk_2", state: "running", attempts: 1, nodeId: "nod_1", nodeName: "gpu-1" });
+const claude = taskView({ id: "tsk_3", agent: "claude", argv: [], prompt: "fix the\nflaky test", state: "queued" });
+
+beforeAll(async () => {
+  process.env.TZ = "UTC";
+  fake = await startFakeCoordinator({
+    "GET /v1/tasks": { body: { tasks: [running, claude], nextCursor: null } },
+    "POST /v1/tasks/tsk_2/cancel": { body: { ...running, state: "cancelled", reason: "cancelled" } },
+    "POST /v1/tasks/tsk_9/cancel": { status: 409, body: errorBody("invalid_state", "task tsk_9 already succeeded") },
+  });
+});
+afterAll(() => fake.close());
+
+describe("muster tasks", () => {
+  it("prints a table with attempts, age and a command or prompt excerpt", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["tasks"], io)).toBe(0);
+    expect(io.out()).toBe(
+      [
+        "ID     STATE    AGENT   NODE   ATTEMPTS  AGE  COMMAND",
+        "tsk_2  running  exec    gpu-1  1/3       5m   make test",
+        "tsk_3  queued   claude  -      0/3       5m   fix the flaky test",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("sends --state and --limit as query parameters", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["tasks", "--state", "running", "--limit", "5", "--json"], io)).toBe(0);
+    expect(fake.requests.at(-1)?.url).toBe("/v1/tasks?state=running&limit=5");
+    expect(JSON.parse(io.out())).toEqual({ tasks: [running, claude], nextCursor: null });
+  });
+
+  it("says how to get the next page", async () => {
+    fake.on("GET /v1/tasks", { body: { tasks: [running], nextCursor: "c2" } });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["tasks", "--limit", "1"], io)).toBe(0);
+    expect(io.err()).toBe("more: muster tasks --limit 1 --cursor c2\n");
+  });
+});
+
+describe("muster task", () => {
+  it("prints the task's fields and an attempts table", async () => {
+    const detail = taskDetail({
+      ...running,
+      state: "failed",
+      attempts: 2,
+      exitCode: 3,
+      reason: "exit_code",
+      claims: [
+        attempt({ state: "expired", exitCode: null, reason: "lost", finishedAt: null }),
+        attempt({ claimId: "clm_2", attempt: 2, token: 2, nodeId: "nod_2", nodeName: "cpu-1", exitCode: 3, reason: "exit_code" }),
+      ],
+    });
+    fake.on("GET /v1/tasks/tsk_2", { body: detail });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["task", "tsk_2"], io)).toBe(0);
+    const out = io.out();
+    expect(out).toContain("state:       failed: exit code 3\n");
+    expect(out).toContain("command:     make test\n");
+    expect(out).toContain("timeout:     1h\n");
+    expect(out).toContain("attempts:    2 of 3\n");
+    expect(out).toContain(
+      [
+        "ATTEMPTS",
+        "#  CLAIM  NODE           TOKEN  STATE    OFFERED   STARTED   FINISHED  EXIT  REASON",
+        "1  clm_1  gpu-1 (nod_1)      1  expired  11:56:40  11:56:41  -         -     lost",
+        "2  clm_2  cpu-1 (nod_2)      2  done     11:56:40  11:56:41  11:58:20  3     exit_code",
+      ].join("\n"),
+    );
+  });
+
+  it("--json prints the TaskDetail body", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["task", "tsk_2", "--json"], io)).toBe(0);
+    expect(JSON.parse(io.out()).claims).toHaveLength(2);
+  });
+});
+
+describe("muster cancel", () => {
+  it("prints the task's new state", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["cancel", "tsk_2"], io)).toBe(0);
+    expect(io.out()).toBe("tsk_2 cancelled\n");
+  });
+
+  it("exits 1 with the server's reason when the task already ended", async () => {
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["cancel", "tsk_9"], io)).toBe(1);
+    expect(io.err()).toBe("muster: task tsk_9 already succeeded [invalid_state]\n");
+  });
+});

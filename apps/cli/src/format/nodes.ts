@@ -1,0 +1,39 @@
+// Node views: the fleet table (`status`, `nodes`) and one node's fields (`nodes show`).
+import type { NodeView } from "@muster/protocol";
+import { formatFields, formatTable } from "./table.js";
+import { formatLabels } from "./text.js";
+import { formatAgo, formatTimestamp } from "./time.js";
+
+export function nodeTable(nodes: readonly NodeView[], { withId = false } = {}): string {
+  const headers = ["NAME", "STATE", "LABELS", "RUNNING", "AGENTS", "HEARTBEAT", "VERSION"];
+  const rows = nodes.map((n) => [
+    n.name,
+    n.state,
+    formatLabels(n.labels),
+    `${n.running}/${n.capacity}`,
+    n.agents.map((a) => a.name).join(",") || "-",
+    formatAgo(n.heartbeatAgeMs),
+    n.version ?? "-",
+  ]);
+  if (!withId) return formatTable(headers, rows);
+  return formatTable(["ID", ...headers], rows.map((row, i) => [nodes[i]!.id, ...row]));
+}
+
+export function nodeFields(n: NodeView, now: number): string {
+  const platform = [n.os, n.arch].filter(Boolean).join("/");
+  return formatFields([
+    ["id", n.id],
+    ["name", n.name],
+    ["state", `${n.state}${n.connected ? " (connected)" : " (not connected)"}`],
+    ["labels", formatLabels(n.labels)],
+    ["running", `${n.running}/${n.capacity}`],
+    ["agents", n.agents.map((a) => (a.version ? `${a.name} ${a.version}` : a.name)).join(", ") || "-"],
+    ["hostname", n.hostname ?? "-"],
+    ["platform", platform || "-"],
+    ["version", n.version ?? "-"],
+    ["joined", formatTimestamp(n.joinedAt, now)],
+    ["last seen", n.lastSeenAt ? `${formatTimestamp(n.lastSeenAt, now)}` : "-"],
+    ["heartbeat", n.heartbeatAgeMs === null ? "-" : formatAgo(n.heartbeatAgeMs)],
+  ]);
+}
+

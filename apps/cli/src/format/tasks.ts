@@ -1,0 +1,79 @@
+// Task views: the task table (`tasks`), one task's fields and its attempts (`task`).
+import { type AttemptView, formatDuration, type TaskDetail, type TaskView } from "@muster/protocol";
+import { formatFields, formatTable, truncate } from "./table.js";
+import { shellJoin, taskWhat } from "./text.js";
+import { agoSince, formatClock, formatTimestamp } from "./time.js";
+
+export function taskTable(tasks: readonly TaskView[], now: number): string {
+  return formatTable(
+    ["ID", "STATE", "AGENT", "NODE", "ATTEMPTS", "AGE", "COMMAND"],
+    tasks.map((t) => [
+      t.id,
+      t.state,
+      t.agent,
+      t.nodeName ?? "-",
+      `${t.attempts}/${t.maxAttempts}`,
+      agoSince(t.createdAt, now).replace(/ ago$/, ""),
+      taskWhat(t),
+    ]),
+  );
+}
+
+/** "failed: exit code 3" / "failed: timeout (killed after 10m)" / "running". */
+export function taskOutcome(t: Pick<TaskView, "state" | "exitCode" | "reason" | "message">): string {
+  const parts: string[] = [];
+  if (t.reason && t.reason !== "exit_code" && t.reason !== t.state) parts.push(t.reason);
+  if (t.exitCode !== null) parts.push(`exit code ${t.exitCode}`);
+  // For a plain non-zero exit the message only repeats the code.
+  if (t.message && t.reason !== "exit_code") parts.push(truncate(t.message, 200));
+  return parts.length ? `${t.state}: ${parts.join(", ")}` : t.state;
+}
+
+export function taskFields(t: TaskView, now: number): string {
+  const fields: [string, string][] = [
+    ["id", t.id],
+    ["name", t.name ?? "-"],
+    ["state", taskOutcome(t)],
+    ["agent", t.agent],
+  ];
+  if (t.argv.length) fields.push(["command", shellJoin(t.argv)]);
+  if (t.prompt !== null) fields.push(["prompt", truncate(t.prompt.replace(/\s+/g, " ").trim(), 300)]);
+  if (t.model) fields.push(["model", t.model]);
+  if (t.thinking) fields.push(["thinking", t.thinking]);
+  fields.push(
+    ["selector", t.selector || "-"],
+    ["priority", String(t.priority)],
+    ["timeout", formatDuration(t.timeoutMs)],
+    ["attempts", `${t.attempts} of ${t.maxAttempts}`],
+    ["node", t.nodeName ? `${t.nodeName} (${t.nodeId ?? "?"})` : "-"],
+    ["created", formatTimestamp(t.createdAt, now)],
+    ["started", formatTimestamp(t.startedAt, now)],
+    ["finished", formatTimestamp(t.finishedAt, now)],
+    ["created by", t.createdBy ?? "-"],
+  );
+  return formatFields(fields);
+}
+
+export function attemptTable(claims: readonly AttemptView[], now: number): string {
+  return formatTable(
+    ["#", "CLAIM", "NODE", "TOKEN", "STATE", "OFFERED", "STARTED", "FINISHED", "EXIT", "REASON"],
+    claims.map((c) => [
+      String(c.attempt),
+      c.claimId,
+      `${c.nodeName} (${c.nodeId})`,
+      String(c.token),
+      c.state,
+      formatClock(c.offeredAt, now),
+      formatClock(c.startedAt, now),
+      formatClock(c.finishedAt, now),
+      c.exitCode !== null ? String(c.exitCode) : (c.signal ?? "-"),
+      c.reason ?? "-",
+    ]),
+    { align: ["right", "left", "left", "right"] },
+  );
+}
+
+export function taskDetail(t: TaskDetail, now: number): string {
+  const attempts = t.claims.length ? attemptTable(t.claims, now) : "no attempts yet";
+  return `${taskFields(t, now)}\n\nATTEMPTS\n${attempts}`;
+}

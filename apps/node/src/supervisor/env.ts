@@ -1,0 +1,32 @@
+// A worker's environment is built from nothing: an allowlist of the daemon's env, the task's env, Muster's vars.
+
+const ALLOWED = new Set(["PATH", "HOME", "USER", "LOGNAME", "LANG", "TERM", "TZ", "TMPDIR", "SHELL"]);
+
+/** The daemon's own settings (config path, data dir) never reach a worker, even when passEnv names them. */
+const NEVER_PASSED = /^MUSTER_NODE_/;
+
+export interface WorkerEnvOptions {
+  daemonEnv: NodeJS.ProcessEnv;
+  /** Extra names from the node config's `passEnv`. */
+  passEnv: readonly string[];
+  taskEnv: Readonly<Record<string, string>>;
+  taskId: string;
+  claimId: string;
+  attempt: number;
+  workdir: string;
+}
+
+export function workerEnv({ daemonEnv, passEnv, taskEnv, taskId, claimId, attempt, workdir }: WorkerEnvOptions): Record<string, string> {
+  const extra = new Set(passEnv.filter((name) => !NEVER_PASSED.test(name)));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(daemonEnv)) {
+    if (value === undefined) continue;
+    if (ALLOWED.has(name) || name.startsWith("LC_") || extra.has(name)) env[name] = value;
+  }
+  Object.assign(env, taskEnv);
+  env.MUSTER_TASK_ID = taskId;
+  env.MUSTER_CLAIM_ID = claimId;
+  env.MUSTER_ATTEMPT = String(attempt);
+  env.MUSTER_WORKDIR = workdir;
+  return env;
+}

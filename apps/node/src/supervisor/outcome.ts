@@ -1,0 +1,31 @@
+// How a worker's end becomes the outcome a claim reports in claim.done.
+import type { ClaimOutcome } from "@muster/protocol";
+
+/** Why the node stopped a worker itself. */
+export type StopCause = "timeout" | "revoked" | "shutdown" | "drain_deadline";
+
+export type WorkerEnd =
+  | { kind: "exited"; exitCode: number | null; signal: string | null; stoppedBy: StopCause | null }
+  | { kind: "spawn_failed"; message: string };
+
+export function claimOutcome(end: WorkerEnd, timeoutMs: number): ClaimOutcome {
+  if (end.kind === "spawn_failed")
+    return { status: "failed", exitCode: null, signal: null, reason: "spawn_failed", message: end.message.slice(0, 4000) };
+  const { exitCode, signal, stoppedBy } = end;
+  const base = { exitCode, signal };
+  switch (stoppedBy) {
+    case "timeout":
+      return { status: "failed", ...base, reason: "timeout", message: `timed out after ${timeoutMs} ms` };
+    case "revoked":
+      return { status: "cancelled", ...base, reason: "revoked", message: "the coordinator revoked the claim" };
+    case "shutdown":
+      return { status: "failed", ...base, reason: "interrupted", message: "the node daemon shut down" };
+    case "drain_deadline":
+      return { status: "failed", ...base, reason: "interrupted", message: "the node's drain deadline passed" };
+    case null:
+      break;
+  }
+  if (exitCode === 0) return { status: "succeeded", ...base, reason: null, message: null };
+  if (exitCode !== null) return { status: "failed", ...base, reason: "exit_code", message: `exited with code ${exitCode}` };
+  return { status: "failed", ...base, reason: "signal", message: `killed by ${signal ?? "a signal"}` };
+}

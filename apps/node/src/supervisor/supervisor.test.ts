@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ClaimOffer, type ClaimRecord, type TaskSpec } from "@muster/protocol";
+import { AgentCatalog } from "../agents/catalog.js";
+import { AgentsConfig } from "../config.js";
+import { silentLogger } from "../log.js";
+import { Supervisor, type HeldClaim } from "./supervisor.js";
+
+const NODE = process.execPath;
+let dataDir: string;
+let agents: AgentCatalog;
+
+function offer(n: number, task: Partial<TaskSpec> & { argv?: string[] }, token = n): ClaimOffer {
+  return ClaimOffer.parse({
+    claimId: `clm_${n}`,
+    taskId: `tsk_${n}`,
+    token,
+    attempt: 1,
+    leaseMs: 1000,
+    task: { agent: "exec", timeoutMs: 10_000, ...task },
+  });
+}
+
+function setup(capacity = 2, killGraceMs = 5000) {
+  const supervisor = new Supervisor({
+    capacity,
+    dataDir,
+    agents,
+    passEnv: [],
+    daemonEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    log: silentLogger(),
+    killGraceMs,
+  });
+  const records = new Map<string, ClaimRecord[]>();
+  const exited: HeldClaim[] = [];
+  let idle = 0;
+  supervisor.subscribe({
+    recordProduced: (claim, record) => records.set(claim.claimId, [...(records.get(claim.claimId) ?? []), record]),
+    claimExited: (claim) => exited.push(claim),
+    idle: () => (idle += 1),
+  });
+  const logText = (claimId: string) => (records.get(claimId) ?? []).flatMap((r) => (r.kind === "log" ? [r.text] : [])).join("");
+  return { supervisor, records, exited, logText, idleCount: () => idle };
+}
+
+const sleeper = (n: number) => offer(n, { argv: [NODE, "-e", "console.log('up'); setInterval(() => {}, 1000)"] });
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "muster-sup-"));
+  agents = await AgentCatalog.detect(AgentsConfig.parse({}), { pathEnv: "" });
+});
+
+describe("supervisor", () => {
+  it("runs an accepted claim in its own work dir and reports its result", async () => {
+    const { supervisor, records, exited } = setup();
+    const o = offer(1, { argv: [NODE, "-e", "console.log(process.cwd())"] });
+    expect(supervisor.offer(o, { draining: false })).toEqual({ accept: true, duplicate: false });
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "accepted", lastSeq: 0 }]);
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    const workdir = join(dataDir, "work", "clm_1");
+    expect((await stat(workdir)).isDirectory()).toBe(true);
+    const recs = records.get("clm_1")!;
+    expect(recs[0]).toMatchObject({ kind: "started", seq: 1, workdir });
+    expect(recs.at(-1)).toMatchObject({ kind: "log", text: `${workdir}\n` });
+    const claim = supervisor.get("clm_1")!;
+    expect(claim.phase).toBe("exited");
+    expect(claim.done).toMatchObject({ claimId: "clm_1", token: 1, lastSeq: recs.length, outcome: { status: "succeeded" } });
+    expect(supervisor.reports()[0]).toMatchObject({ phase: "exited", lastSeq: recs.length });
+  });
+
+  it("writes the prompt to .muster/prompt.md in the work dir", async () => {
+    const { supervisor, exited, logText } = setup();
+    supervisor.offer(offer(1, { argv: ["cat", ".muster/prompt.md"], prompt: "do the thing" }), { draining: false });
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    expect(logText("clm_1")).toBe("do the thing");
+    expect(await readFile(join(dataDir, "work", "clm_1", ".muster", "prompt.md"), "utf8")).toBe("do the thing");
+  });
+
+  it("rejects offers beyond capacity, while draining, for agents it lacks and for bad tasks", async () => {
+    const { supervisor } = setup(1);
+    expect(supervisor.offer(sleeper(1), { draining: false })).toMatchObject({ accept: true });
+    expect(supervisor.offer(sleeper(2), { draining: false })).toMatchObject({ accept: false, reason: "no_capacity" });
+    expect(supervisor.offer(sleeper(3), { draining: true })).toMatchObject({ accept: false, reason: "draining" });
+    expect(supervisor.offer(offer(4, { agent: "claude", prompt: "p" }), { draining: false })).toMatchObject({
+      accept: false,
+      reason: "agent_unavailable",
+    });
+    expect(supervisor.offer(offer(5, { argv: [] }), { draining: false })).toMatchObject({ accept: false, reason: "invalid_task" });
+    await supervisor.stopAll("shutdown");
+  });
+
+  it("accepts an offer for a claim it already holds again without starting a second worker", async () => {
+    const { supervisor, records } = setup(1);
+    supervisor.offer(sleeper(1), { draining: false });
+    await expect.poll(() => records.get("clm_1")?.length ?? 0, { timeout: 5000, interval: 10 }).toBeGreaterThan(1);
+    expect(supervisor.offer(sleeper(1), { draining: true })).toEqual({ accept: true, duplicate: true });
+    expect(supervisor.offer(offer(1, {}, 9), { draining: false })).toMatchObject({ accept: false, reason: "duplicate" });
+    expect(records.get("clm_1")!.filter((r) => r.kind === "started")).toHaveLength(1);
+    await supervisor.stopAll("shutdown");
+  });
+
+  it("reports a command that cannot start as spawn_failed", async () => {
+    const { supervisor, exited, records } = setup();
+    supervisor.offer(offer(1, { argv: ["no-such-binary-here"] }), { draining: false });
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    expect(exited[0]!.done!.outcome).toMatchObject({ status: "failed", reason: "spawn_failed" });
+    expect(records.get("clm_1")).toBeUndefined();
+  });
+
+  it("stops a revoked claim's worker, forgets the claim and reports no result", async () => {
+    const { supervisor, records, exited, idleCount } = setup(1, 200);
+    supervisor.offer(sleeper(1), { draining: false });
+    await expect.poll(() => records.get("clm_1")?.length ?? 0, { timeout: 5000, interval: 10 }).toBeGreaterThan(1);
+    expect(supervisor.revoke("clm_1")).toBe(true);
+    expect(supervisor.get("clm_1")).toBeUndefined();
+    expect(supervisor.reports()).toEqual([]);
+    // The dying worker still holds its slot until it is gone.
+    expect(supervisor.busy()).toBe(1);
+    await expect.poll(() => supervisor.isIdle(), { timeout: 5000, interval: 10 }).toBe(true);
+    expect(idleCount()).toBeGreaterThan(0);
+    expect(exited).toEqual([]);
+    expect(supervisor.offer(sleeper(2), { draining: false })).toMatchObject({ accept: true });
+    await supervisor.stopAll("shutdown");
+  });
+
+  it("stops every worker on shutdown and still reports each result", async () => {
+    const { supervisor, records, exited } = setup(2);
+    supervisor.offer(sleeper(1), { draining: false });
+    supervisor.offer(sleeper(2), { draining: false });
+    await expect.poll(() => (records.get("clm_1")?.length ?? 0) + (records.get("clm_2")?.length ?? 0), { timeout: 5000, interval: 10 }).toBeGreaterThan(3);
+    await supervisor.stopAll("shutdown");
+    expect(exited.map((c) => c.done!.outcome)).toEqual([
+      expect.objectContaining({ status: "failed", reason: "interrupted", signal: "SIGTERM" }),
+      expect.objectContaining({ status: "failed", reason: "interrupted", signal: "SIGTERM" }),
+    ]);
+    supervisor.forget("clm_1");
+    supervisor.forget("clm_2");
+    expect(supervisor.isIdle()).toBe(true);
+  });
+
+  it("fails a claim that runs past its time limit", async () => {
+    const { supervisor, exited } = setup();
+    supervisor.offer(offer(1, { argv: ["sleep", "30"], timeoutMs: 200 }), { draining: false });
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    expect(exited[0]!.done!.outcome).toMatchObject({ status: "failed", reason: "timeout" });
+  });
+});

@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import type { ClaimRecord } from "@muster/protocol";
+import { claimOutcome } from "./outcome.js";
+import { splitText, startWorker, type WorkerOptions } from "./worker.js";
+
+const NODE = process.execPath;
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+function run(command: string[], opts: Partial<WorkerOptions> = {}) {
+  const records: ClaimRecord[] = [];
+  const worker = startWorker({ command, cwd: tmpdir(), env, timeoutMs: 10_000, onRecord: (r) => records.push(r), ...opts });
+  return { worker, records, logs: (stream: string) => records.flatMap((r) => (r.kind === "log" && r.stream === stream ? [r.text] : [])).join("") };
+}
+
+/** Alive and not a zombie waiting to be reaped. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function firstLog(records: ClaimRecord[]): Promise<string> {
+  await expect.poll(() => records.some((r) => r.kind === "log"), { timeout: 5000, interval: 10 }).toBe(true);
+  const log = records.find((r) => r.kind === "log");
+  return log?.kind === "log" ? log.text : "";
+}
+
+describe("worker process", () => {
+  it("sends a started record first, then stdout and stderr as log records with seq 1, 2, 3...", async () => {
+    const { worker, records, logs } = run([NODE, "-e", "process.stdout.write('out'); process.stderr.write('err')"]);
+    const end = await worker.ended;
+    expect(end).toEqual({ kind: "exited", exitCode: 0, signal: null, stoppedBy: null });
+    expect(claimOutcome(end, 1000)).toEqual({ status: "succeeded", exitCode: 0, signal: null, reason: null, message: null });
+    expect(records[0]).toMatchObject({ seq: 1, kind: "started", pid: worker.pid, command: [NODE, "-e", expect.any(String)], workdir: tmpdir() });
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+    expect(logs("stdout")).toBe("out");
+    expect(logs("stderr")).toBe("err");
+  });
+
+  it("reports a non-zero exit as failed with reason exit_code", async () => {
+    const end = await run([NODE, "-e", "process.exit(3)"]).worker.ended;
+    expect(claimOutcome(end, 1000)).toEqual({ status: "failed", exitCode: 3, signal: null, reason: "exit_code", message: "exited with code 3" });
+  });
+
+  it("reports a death by signal the node did not send as failed with reason signal", async () => {
+    const end = await run([NODE, "-e", "process.kill(process.pid, 'SIGKILL')"]).worker.ended;
+    expect(claimOutcome(end, 1000)).toMatchObject({ status: "failed", exitCode: null, signal: "SIGKILL", reason: "signal" });
+  });
+
+  it("reports a command that cannot be started as spawn_failed, with no records", async () => {
+    const { worker, records } = run(["no-such-agent-binary", "x"]);
+    const end = await worker.ended;
+    expect(worker.pid).toBeUndefined();
+    expect(records).toEqual([]);
+    const outcome = claimOutcome(end, 1000);
+    expect(outcome).toMatchObject({ status: "failed", reason: "spawn_failed", exitCode: null });
+    expect(outcome.message).toMatch(/ENOENT/);
+  });
+
+  it("gives the worker no stdin, so a reader sees end of input at once", async () => {
+    const end = await run(["cat"]).worker.ended;
+    expect(end).toMatchObject({ exitCode: 0 });
+  });
+
+  it("kills the whole process group, grandchildren too, when the time limit is reached", async () => {
+    const { worker, records } = run(["sh", "-c", "sleep 30 & echo $!; wait"], { timeoutMs: 300 });
+    const grandchild = Number(await firstLog(records));
+    expect(isAlive(grandchild)).toBe(true);
+    const end = await worker.ended;
+    expect(claimOutcome(end, 300)).toMatchObject({ status: "failed", reason: "timeout", signal: "SIGTERM", message: "timed out after 300 ms" });
+    await expect.poll(() => isAlive(grandchild), { timeout: 2000, interval: 20 }).toBe(false);
+  });
+
+  it("sends SIGKILL after the grace when a worker ignores SIGTERM", async () => {
+    const { worker, records } = run([NODE, "-e", "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"], {
+      killGraceMs: 200,
+    });
+    await firstLog(records);
+    const started = Date.now();
+    worker.stop("revoked");
+    const end = await worker.ended;
+    expect(end).toMatchObject({ signal: "SIGKILL", stoppedBy: "revoked" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it("kills what a worker left running in its group once it exits", async () => {
+    const { worker, records } = run(["sh", "-c", "sleep 30 & echo $!"]);
+    const end = await worker.ended;
+    expect(end).toMatchObject({ exitCode: 0 });
+    const grandchild = Number(await firstLog(records));
+    await expect.poll(() => isAlive(grandchild), { timeout: 2000, interval: 20 }).toBe(false);
+  });
+
+  it("splits large output into bounded log records", async () => {
+    const { worker, records, logs } = run([NODE, "-e", "process.stdout.write('y'.repeat(100000))"], { maxLogText: 1000 });
+    await worker.ended;
+    const texts = records.flatMap((r) => (r.kind === "log" ? [r.text] : []));
+    expect(Math.max(...texts.map((t) => t.length))).toBeLessThanOrEqual(1000);
+    expect(logs("stdout")).toBe("y".repeat(100000));
+  });
+});
+
+describe("splitText", () => {
+  it("cuts at the limit but never inside a surrogate pair", () => {
+    expect(splitText("abcdef", 4)).toEqual(["abcd", "ef"]);
+    expect(splitText("abc😀d", 4)).toEqual(["abc", "😀d"]);
+    expect(splitText("short", 10)).toEqual(["short"]);
+  });
+});

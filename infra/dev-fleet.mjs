@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// `npm start`: a dev fleet in one command. The coordinator on the embedded database under ./.muster/,
+// plus one local node joined automatically. Ctrl-C stops both; running it again reuses the same data.
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const home = resolve(process.env.MUSTER_DEV_DIR ?? join(process.cwd(), ".muster"));
+const port = process.env.MUSTER_PORT ?? "7391";
+const url = `http://127.0.0.1:${port}`;
+const coordDir = join(home, "coordinator");
+const nodeConfig = join(home, "node.json");
+const bin = (app, name) => join(root, "apps", app, "bin", `${name}.js`);
+
+let coordinator;
+let node;
+let stopping = false;
+const say = (line) => process.stdout.write(`${line}\n`);
+const fail = (line) => {
+  process.stderr.write(`muster dev fleet: ${line}\n`);
+  shutdown(1);
+};
+
+mkdirSync(home, { recursive: true });
+for (const [app, name] of [["coordinator", "muster-coordinator"], ["node", "muster-node"], ["cli", "muster"]]) {
+  if (!existsSync(join(root, "apps", app, "dist", "main.js")))
+    fail(`${name} is not built; run npm ci (or npm run build) first`);
+}
+
+const children = new Set();
+function run(name, args, opts = {}) {
+  // Own process group, so Ctrl-C reaches only us and we can stop the node before the coordinator.
+  const child = spawn(process.execPath, args, { stdio: opts.stdio ?? "inherit", detached: true, env: { ...process.env, ...opts.env } });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  child.name = name;
+  return child;
+}
+
+async function waitHealthy(timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {}
+    if (coordinator.exitCode !== null) fail(`the coordinator exited (code ${coordinator.exitCode}); is port ${port} in use?`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  fail(`the coordinator did not answer at ${url} within ${timeoutMs / 1000}s`);
+}
+
+async function call(method, path, token, body) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+function runToEnd(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+/** Joins the local node unless its config names a node the coordinator still knows. */
+async function ensureJoined(token) {
+  if (existsSync(nodeConfig)) {
+    const { nodeId } = JSON.parse(readFileSync(nodeConfig, "utf8"));
+    const res = await call("GET", `/v1/nodes/${nodeId}`, token);
+    if (res.status === 200 && res.body.state !== "revoked") return res.body.name;
+    rmSync(nodeConfig);
+  }
+  const key = await call("POST", "/v1/join-keys", token, { uses: 1, ttlMs: 600_000, description: "npm start local node" });
+  if (key.status !== 201) fail(`cannot create a join key: ${JSON.stringify(key.body)}`);
+  const name = `local-${hostname().replace(/[^A-Za-z0-9.-]/g, "-").slice(0, 40)}`.replace(/[-.]+$/, "");
+  const joined = await runToEnd([bin("node", "muster-node"), "join", url, "--name", name, "--key", key.body.key, "--config", nodeConfig, "--label", "dev=true"]);
+  if (joined.code !== 0) fail(`the local node could not join: ${joined.out.trim()}`);
+  return name;
+}
+
+const logEnv = { MUSTER_LOG_LEVEL: process.env.MUSTER_LOG_LEVEL ?? "info" };
+coordinator = run("coordinator", [bin("coordinator", "muster-coordinator"), "start", "--data-dir", coordDir, "--port", port], { env: logEnv });
+coordinator.on("exit", (code) => {
+  if (!stopping) fail(`the coordinator stopped unexpectedly (code ${code})`);
+});
+
+await waitHealthy(60_000);
+const token = (process.env.MUSTER_ADMIN_TOKEN ?? readFileSync(join(coordDir, "admin.token"), "utf8")).trim();
+const cliConfig = join(home, "cli.json");
+writeFileSync(cliConfig, JSON.stringify({ url, token }, null, 2) + "\n", { mode: 0o600 });
+chmodSync(cliConfig, 0o600);
+const nodeName = await ensureJoined(token);
+node = run("node", [bin("node", "muster-node"), "start", "--config", nodeConfig], {
+  env: { ...logEnv, MUSTER_NODE_DATA_DIR: join(home, "node") },
+});
+node.on("exit", (code) => {
+  if (!stopping) fail(`the local node stopped unexpectedly (code ${code})`);
+});
+
+say("");
+say("  Muster dev fleet is running");
+say(`  coordinator  ${url}`);
+say(`  admin token  ${token}`);
+say(`  local node   ${nodeName}`);
+say(`  data         ${home}`);
+say("");
+say("  In another terminal, from this directory:");
+say("    npx muster status");
+say("    npx muster submit --agent exec --wait -- echo hello from muster");
+say("");
+say("  Ctrl-C stops the fleet.");
+say("");
+
+function stopChild(child, signal, timeoutMs) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  await stopChild(node, "SIGTERM", 15_000);
+  await stopChild(coordinator, "SIGTERM", 10_000);
+  process.exit(code);
+}
+
+let interrupts = 0;
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      for (const c of children) c.kill("SIGKILL");
+      process.exit(130);
+    }
+    say("\n  stopping the fleet…");
+    void shutdown(0);
+  });
+}
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
