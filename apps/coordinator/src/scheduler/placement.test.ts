@@ -8,6 +8,7 @@ const node = (nodeId: string, over: Partial<Candidate> = {}): Candidate => ({
   agents: new Set(["exec"]),
   capacity: 2,
   running: 0,
+  lastOfferAt: 0,
   ...over,
 });
 const task = (selector = "", agent = "exec") => ({ id: "t", agent, requirements: parseSelector(selector) });
@@ -15,6 +16,10 @@ const task = (selector = "", agent = "exec") => ({ id: "t", agent, requirements:
 describe("pickNode", () => {
   it("places on the least-loaded node", () => {
     const picked = pickNode(task(), [node("a", { running: 1 }), node("b", { running: 0 })]);
+    expect(picked?.nodeId).toBe("b");
+  });
+  it("breaks a tie in favour of the node that waited longest for work", () => {
+    const picked = pickNode(task(), [node("a", { lastOfferAt: 20 }), node("b", { lastOfferAt: 10 })]);
     expect(picked?.nodeId).toBe("b");
   });
   it("skips full nodes", () => {

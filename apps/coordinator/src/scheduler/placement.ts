@@ -8,6 +8,8 @@ export interface Candidate {
   agents: ReadonlySet<string>;
   capacity: number;
   running: number;
+  /** When this node was last offered work; ties go to the node that waited longest. */
+  lastOfferAt: number;
 }
 
 export interface PlacementTask {
@@ -24,9 +26,15 @@ export function pickNode(task: PlacementTask, candidates: readonly Candidate[], 
     if (excluded?.has(c.nodeId)) continue;
     if (!c.agents.has(task.agent)) continue;
     if (!selectorMatches(task.requirements, c.labels)) continue;
-    if (!best || load(c) < load(best) || (load(c) === load(best) && c.running < best.running)) best = c;
+    if (!best || better(c, best)) best = c;
   }
   return best;
+}
+
+function better(a: Candidate, b: Candidate): boolean {
+  if (load(a) !== load(b)) return load(a) < load(b);
+  if (a.running !== b.running) return a.running < b.running;
+  return a.lastOfferAt < b.lastOfferAt;
 }
 
 function load(c: Candidate): number {

@@ -42,6 +42,7 @@ export class Scheduler {
   /** taskId -> nodeId -> until when that node is passed over for the task. */
   readonly #refusals = new Map<string, Map<string, number>>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #lastOfferAt = new Map<string, number>();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -110,6 +111,7 @@ export class Scheduler {
         agents: t.agents,
         capacity: t.capacity,
         running: running.get(t.nodeId) ?? 0,
+        lastOfferAt: this.#lastOfferAt.get(t.nodeId) ?? 0,
         target: t,
       }));
       const free = candidates.reduce((n, c) => n + Math.max(0, c.capacity - c.running), 0);
@@ -138,6 +140,8 @@ export class Scheduler {
           .set({ state: "assigned", lastToken: token, currentClaimId: claim!.id, nodeId: picked.nodeId, updatedAt: now })
           .where(eq(tasks.id, task.id));
         picked.running += 1;
+        picked.lastOfferAt = now.getTime() + offers.length;
+        this.#lastOfferAt.set(picked.nodeId, picked.lastOfferAt);
         offers.push({ target: picked.target, offer: buildOffer(task, claim!, this.deps.leaseMs) });
       }
     });
