@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "./harness/databases.js";
-import { api, disposeCoordinator, startCoordinator, type CoordinatorHandle } from "./harness/processes.js";
+import { api, disposeCoordinator, eventually, startCoordinator, type CoordinatorHandle } from "./harness/processes.js";
 import { createJoinKey, enrol, helloPayload, openSocket, signNodeJwt, type RawIdentity } from "./harness/raw-node.js";
 
 const kinds = await databaseKinds();
@@ -231,6 +231,78 @@ describe.each(kinds)("coordinator edges on %s", (kind) => {
       const ack = await ws!.type("heartbeat.ack");
       expect(ack.payload.revoke).toEqual([expect.objectContaining({ claimId: "clm_ghost", reason: "unknown" })]);
       ws!.close();
+    });
+  });
+
+  describe("leases", () => {
+    it("re-routes a silent node's claim with a higher token and refuses the zombie afterwards", async () => {
+      const pool = { labels: { pool: "lease" } };
+      const enrolled = async (name: string) => (await enrol(c, await createJoinKey(c), name, pool)).identity!;
+      const zombie = await enrolled("zombie");
+      const zs = await connected(zombie);
+      const sub = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["true"], selector: "pool=lease" });
+      const offer = (await zs.type("claim.offer")).payload;
+      const ref = { claimId: offer.claimId, taskId: offer.taskId, token: offer.token };
+      zs.send("claim.accept", ref);
+      const started = { seq: 1, ts: Date.now(), kind: "started", pid: 1, command: ["true"], workdir: "/w" };
+      zs.send("claim.events", { ...ref, records: [started] }, "z1");
+      expect((await zs.type("ack")).payload.seq).toBe(1);
+      // The zombie never heartbeats: lease (1.5 s) and grace (0.5 s) lapse, and the task goes back to the queue.
+      const requeued = await eventually(async () => {
+        const t = await api<any>(c, "GET", `/v1/tasks/${sub.body.id}`);
+        return t.body.claims[0]?.state === "expired" ? t.body : undefined;
+      }, 10_000, "the zombie's claim to expire");
+      expect(requeued.claims[0].reason).toBe("lost");
+      expect((await api<any>(c, "GET", `/v1/nodes/${zombie.nodeId}`)).body.state).toBe("lost");
+
+      const rescuer = await enrolled("rescuer");
+      const rs = await connected(rescuer);
+      const beat = setInterval(() => rs.send("heartbeat", { claims: [], capacity: 2 }, "hb"), 200);
+      try {
+        const second = (await rs.type("claim.offer", 10_000)).payload;
+        expect(second.token).toBe(2);
+        expect(second.attempt).toBe(2);
+        const ref2 = { claimId: second.claimId, taskId: second.taskId, token: second.token };
+        rs.send("claim.accept", ref2);
+
+        zs.send("claim.events", { ...ref, records: [{ seq: 2, ts: Date.now(), kind: "log", stream: "stdout", text: "zombie\n" }] }, "z2");
+        expect((await zs.type("claim.revoke")).payload.claimId).toBe(ref.claimId);
+        const ok = { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null };
+        zs.send("claim.done", { ...ref, lastSeq: 2, outcome: ok, finishedAt: Date.now() }, "z3");
+        expect((await zs.type("claim.revoke")).payload.claimId).toBe(ref.claimId);
+
+        rs.send("claim.events", { ...ref2, records: [{ ...started, seq: 1 }, { seq: 2, ts: Date.now(), kind: "log", stream: "stdout", text: "rescued\n" }] }, "r1");
+        await rs.next((f) => f.type === "ack" && f.re === "r1");
+        rs.send("claim.done", { ...ref2, lastSeq: 2, outcome: ok, finishedAt: Date.now() }, "r2");
+        expect((await rs.next((f) => f.type === "ack" && f.re === "r2")).payload.done).toBe(true);
+      } finally {
+        clearInterval(beat);
+      }
+      const done = await api<any>(c, "GET", `/v1/tasks/${sub.body.id}`);
+      expect(done.body.state).toBe("succeeded");
+      expect(done.body.claims.map((x: any) => [x.token, x.state])).toEqual([[1, "expired"], [2, "done"]]);
+      const logs = await api<any>(c, "GET", `/v1/tasks/${sub.body.id}/logs`);
+      const texts = logs.body.entries.map((e: any) => e.record.text).filter(Boolean);
+      expect(texts).toEqual(["rescued\n"]);
+      zs.close();
+      rs.close();
+    });
+
+    it("cordons, drains and uncordons a node, telling its session", async () => {
+      const id = await node();
+      const ws = await connected(id);
+      const cordoned = await api<any>(c, "POST", `/v1/nodes/${id.nodeId}/cordon`);
+      expect(cordoned.body).toMatchObject({ state: "cordoned", cordoned: true });
+      const drained = await api<any>(c, "POST", `/v1/nodes/${id.nodeId}/drain`, { deadlineMs: 60_000 });
+      expect(drained.body).toMatchObject({ state: "draining", draining: true });
+      expect((await ws.type("node.drain")).payload.deadlineMs).toBe(60_000);
+      ws.send("heartbeat", { claims: [], capacity: 2 }, "hb1");
+      expect((await ws.next((f) => f.re === "hb1")).payload.desired).toMatchObject({ draining: true, cordoned: true });
+      const back = await api<any>(c, "POST", `/v1/nodes/${id.nodeId}/uncordon`);
+      expect(back.body).toMatchObject({ state: "ready", cordoned: false, draining: false });
+      const bad = await api<any>(c, "POST", `/v1/nodes/${id.nodeId}/drain`, { deadlineMs: "soon" });
+      expect(bad.status).toBe(400);
+      ws.close();
     });
   });
 

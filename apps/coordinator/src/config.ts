@@ -15,6 +15,9 @@ export const Config = z.object({
   heartbeatIntervalMs: z.number().int().positive().default(5000),
   leaseMs: z.number().int().positive().default(15_000),
   leaseGraceMs: z.number().int().nonnegative().default(5000),
+  /** First retry waits up to this long (full jitter), doubling with each attempt up to retryBackoffMaxMs. */
+  retryBackoffMs: z.number().int().nonnegative().default(500),
+  retryBackoffMaxMs: z.number().int().nonnegative().default(300_000),
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
@@ -33,6 +36,7 @@ export interface ConfigInput {
   heartbeatInterval?: string | undefined;
   lease?: string | undefined;
   leaseGrace?: string | undefined;
+  retryBackoff?: string | undefined;
 }
 
 function duration(name: string, text: string | undefined): number | undefined {
@@ -54,6 +58,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     heartbeatIntervalMs: duration("heartbeat interval", pick(flags.heartbeatInterval, "MUSTER_HEARTBEAT_INTERVAL")),
     leaseMs: duration("lease", pick(flags.lease, "MUSTER_LEASE")),
     leaseGraceMs: duration("lease grace", pick(flags.leaseGrace, "MUSTER_LEASE_GRACE")),
+    retryBackoffMs: duration("retry backoff", pick(flags.retryBackoff, "MUSTER_RETRY_BACKOFF")),
     adminToken: env.MUSTER_ADMIN_TOKEN || undefined,
   };
   const parsed = Config.safeParse(raw);

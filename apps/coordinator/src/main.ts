@@ -20,6 +20,12 @@ program
   .addOption(new Option("--heartbeat-interval <duration>", "node heartbeat interval (env MUSTER_HEARTBEAT_INTERVAL)").default(undefined, "5s"))
   .addOption(new Option("--lease <duration>", "node lease (env MUSTER_LEASE)").default(undefined, "15s"))
   .addOption(new Option("--lease-grace <duration>", "grace after a lease lapses (env MUSTER_LEASE_GRACE)").default(undefined, "5s"))
+  .addOption(
+    new Option("--retry-backoff <duration>", "first retry delay ceiling, doubling per attempt (env MUSTER_RETRY_BACKOFF)").default(
+      undefined,
+      "500ms",
+    ),
+  )
   .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster\n")
   .action(async (opts) => {
     let config;

@@ -9,6 +9,10 @@ import { bootstrapAdminToken } from "./auth/tokens.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { EventBus } from "./events/bus.js";
+import { Journal } from "./events/journal.js";
+import type { RetryPolicy } from "./claims/retry.js";
+import { LeaseWriter } from "./reconciler/lease-writer.js";
+import { LeaseSweeper, type SweepResult } from "./reconciler/sweeper.js";
 import { Gateway } from "./gateway/gateway.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
@@ -37,20 +41,45 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   const audience = await fleetId(db);
   const adminToken = await bootstrapAdminToken(db, { dataDir: config.dataDir, envToken: config.adminToken, log });
   const bus = new EventBus();
+  const journal = new Journal(log, bus);
+  const policy: RetryPolicy = { backoffMs: config.retryBackoffMs, backoffMaxMs: config.retryBackoffMaxMs };
   let gateway: Gateway | null = null;
   const scheduler = new Scheduler({
     db,
     log: log.child({ component: "scheduler" }),
     clock,
-    bus,
+    journal,
     leaseMs: config.leaseMs,
     targets: () => gateway?.targets() ?? [],
+  });
+  const sweeper = new LeaseSweeper({
+    db,
+    clock,
+    log: log.child({ component: "sweeper" }),
+    leaseMs: config.leaseMs,
+    leaseGraceMs: config.leaseGraceMs,
+    policy,
+    onSweep: (result: SweepResult) => {
+      for (const nodeId of result.lost) journal.nodeState(nodeId, "lost");
+      for (const e of result.expired) {
+        const { id: claimId, token, nodeId } = e.claim;
+        journal.expired({ taskId: e.taskId, claimId, token, nodeId }, "lost");
+        journal.taskState(e.taskId, e.state, null);
+      }
+      if (result.lost.length) log.warn({ nodes: result.lost }, "nodes lost: lease lapsed");
+      if (result.expired.length) {
+        log.warn({ claims: result.expired.map((e) => e.claim.id) }, "claims expired: node lease and grace lapsed");
+        void scheduler.request("claims expired");
+      }
+    },
   });
   gateway = new Gateway({
     db,
     log: log.child({ component: "gateway" }),
     clock,
-    bus,
+    journal,
+    leases: new LeaseWriter(db),
+    policy,
     scheduler,
     audience,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -63,6 +92,8 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     log,
     clock,
     bus,
+    journal,
+    policy,
     scheduler,
     gateway,
     audience,
@@ -83,6 +114,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   log.info({ url, audience }, "coordinator listening");
   void scheduler.request("coordinator started");
+  sweeper.start();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -92,6 +124,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(prune);
+        sweeper.stop();
         scheduler.stop();
         await gateway.close();
         await new Promise<void>((resolve) => {

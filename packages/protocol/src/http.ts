@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AgentInfo, ClaimRecord } from "./messages.js";
 import { ClaimState, FailureReason, NodeState, Role, TaskState } from "./states.js";
+import { OnDisconnect } from "./task.js";
 import { Id, Iso, Labels, NodeName } from "./values.js";
 
 export const Health = z.object({ status: z.literal("ok") });
@@ -57,12 +58,23 @@ export const NodeView = z.object({
   arch: z.string().nullable(),
   joinedAt: Iso,
   lastSeenAt: Iso.nullable(),
+  cordoned: z.boolean(),
+  draining: z.boolean(),
   /** Milliseconds since the last heartbeat, at the time of the response. */
   heartbeatAgeMs: z.number().int().nullable(),
 });
 export type NodeView = z.infer<typeof NodeView>;
 
 export const NodeList = z.object({ nodes: z.array(NodeView) });
+
+/** `POST /v1/nodes/:id/drain`: take no new claims, finish the running ones, then go offline. */
+export const DrainNodeRequest = z
+  .object({
+    /** After this long, claims still running are stopped and re-queued. */
+    deadlineMs: z.number().int().positive().max(30 * 86_400_000).nullable().default(null),
+  })
+  .strict();
+export type DrainNodeRequest = z.infer<typeof DrainNodeRequest>;
 export type NodeList = z.infer<typeof NodeList>;
 
 // ---- join keys ------------------------------------------------------------------------------
@@ -130,6 +142,10 @@ export const TaskView = z.object({
   priority: z.number().int(),
   timeoutMs: z.number().int(),
   maxAttempts: z.number().int(),
+  idempotent: z.boolean(),
+  onDisconnect: OnDisconnect,
+  /** A re-queued task waits until then before it is placed again (retry backoff). */
+  notBefore: Iso.nullable(),
   state: TaskState,
   attempts: z.number().int(),
   nodeId: Id.nullable(),

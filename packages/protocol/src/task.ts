@@ -9,6 +9,14 @@ export const EnvVars = z
   .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "env names are letters, digits and _"), z.string().max(32 * 1024))
   .refine((r) => Object.keys(r).length <= 128, "at most 128 env vars");
 
+/**
+ * `stop` (default): a node that cannot renew its lease stops the worker before the coordinator re-routes the task.
+ * `keep`: the worker goes on and the node reports it on reconnect; allowed only for idempotent tasks, since the
+ * task may then run on two nodes at once.
+ */
+export const OnDisconnect = z.enum(["stop", "keep"]);
+export type OnDisconnect = z.infer<typeof OnDisconnect>;
+
 /** What a node needs to run one attempt of a task. */
 export const TaskSpec = z.object({
   agent: AgentName,
@@ -20,6 +28,8 @@ export const TaskSpec = z.object({
   env: EnvVars.default({}),
   /** Wall-clock limit for one attempt. */
   timeoutMs: z.number().int().positive().max(7 * 86_400_000),
+  /** What the node does with the worker when it cannot renew its lease (DESIGN §4). */
+  onDisconnect: OnDisconnect.default("stop"),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -43,9 +53,14 @@ export const CreateTaskRequest = z
     priority: z.number().int().min(-1000).max(1000).optional(),
     timeoutMs: z.number().int().positive().max(7 * 86_400_000).optional(),
     maxAttempts: z.number().int().min(1).max(20).optional(),
+    /** Running it twice does no harm; required for `onDisconnect: keep`. */
+    idempotent: z.boolean().optional(),
+    onDisconnect: OnDisconnect.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.onDisconnect === "keep" && !t.idempotent)
+      ctx.addIssue({ code: "custom", path: ["onDisconnect"], message: "onDisconnect keep is only allowed for idempotent tasks" });
     if (t.agent === "exec") {
       if (!t.argv || t.argv.length === 0)
         ctx.addIssue({ code: "custom", path: ["argv"], message: "agent exec needs a non-empty argv" });

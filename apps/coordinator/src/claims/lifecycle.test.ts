@@ -8,12 +8,13 @@ import { newId } from "../ids.js";
 import { openStore, type Store } from "../store/db.js";
 import { claimRecords, claims, nodes, tasks } from "../store/schema.js";
 import { acceptClaim, cancelTask, finishClaim, rejectClaim, storeRecords } from "./lifecycle.js";
-import { reconcileClaims } from "./reconcile.js";
+import { reconcileClaims } from "../reconciler/reconcile.js";
 
 let store: Store;
 let dir: string;
 const now = new Date(1_800_000_000_000);
 const NODE = "nod_a";
+const policy = { backoffMs: 1000, backoffMaxMs: 10_000, random: () => 0.5 };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "muster-lifecycle-"));
@@ -55,9 +56,9 @@ describe("claim lifecycle", () => {
   it("accepts, runs and finishes the current claim", async () => {
     expect((await acceptClaim(store.db, NODE, ref(), now)).ok).toBe(true);
     const stored = await storeRecords(store.db, NODE, { ...ref(), records: [started, log(2)] }, now);
-    expect(stored).toEqual({ ok: true, value: { seq: 2, started: true } });
+    expect(stored).toEqual({ ok: true, value: { seq: 2, fromSeq: 1, started: true } });
     expect((await taskRow()).state).toBe("running");
-    const done = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 2, outcome: ok, finishedAt: now.getTime() }, now);
+    const done = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 2, outcome: ok, finishedAt: now.getTime() }, now, policy);
     expect(done.ok && done.value.stored).toBe(true);
     expect((await taskRow()).state).toBe("succeeded");
     expect((await claimRow()).state).toBe("done");
@@ -83,18 +84,43 @@ describe("claim lifecycle", () => {
 
   it("holds a result back until every record before it is stored", async () => {
     await storeRecords(store.db, NODE, { ...ref(), records: [started] }, now);
-    const early = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 3, outcome: ok, finishedAt: now.getTime() }, now);
+    const early = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 3, outcome: ok, finishedAt: now.getTime() }, now, policy);
     expect(early).toEqual({ ok: true, value: { stored: false, seq: 1 } });
     expect((await taskRow()).state).toBe("running");
   });
 
   it("acknowledges a repeated result without changing the task", async () => {
     const done = { ...ref(), lastSeq: 0, outcome: ok, finishedAt: now.getTime() };
-    await finishClaim(store.db, NODE, done, now);
-    const again = await finishClaim(store.db, NODE, done, now);
+    await finishClaim(store.db, NODE, done, now, policy);
+    const again = await finishClaim(store.db, NODE, done, now, policy);
     expect(again.ok && again.value.stored).toBe(true);
     const late = await storeRecords(store.db, NODE, { ...ref(), records: [log(1)] }, now);
     expect(late.ok).toBe(false);
+  });
+
+  it("re-queues a task whose worker was interrupted, after a backoff, and fails it when attempts run out", async () => {
+    await storeRecords(store.db, NODE, { ...ref(), records: [started] }, now);
+    const interrupted = { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restart" };
+    const res = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 1, outcome: interrupted, finishedAt: now.getTime() }, now, policy);
+    expect(res.ok && res.value.stored && res.value.task.state).toBe("queued");
+    const t = await taskRow();
+    expect(t.notBefore?.getTime()).toBe(now.getTime() + 500);
+    expect(t.currentClaimId).toBeNull();
+    expect((await claimRow()).state).toBe("done");
+    // The second and last attempt.
+    const second = newId("clm");
+    await store.db.update(tasks).set({ state: "running", currentClaimId: second, lastToken: 2 }).where(eq(tasks.id, taskId));
+    await store.db.insert(claims).values({ id: second, taskId, nodeId: NODE, token: 2, attempt: 2, state: "running" });
+    const ref2 = { claimId: second, taskId, token: 2 };
+    const last = await finishClaim(store.db, NODE, { ...ref2, lastSeq: 0, outcome: interrupted, finishedAt: now.getTime() }, now, policy);
+    expect(last.ok && last.value.stored && last.value.task.state).toBe("failed");
+    expect((await taskRow()).reason).toBe("interrupted");
+  });
+
+  it("does not retry a non-zero exit", async () => {
+    const failed = { status: "failed" as const, exitCode: 2, signal: null, reason: "exit_code" as const, message: null };
+    const res = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: failed, finishedAt: now.getTime() }, now, policy);
+    expect(res.ok && res.value.stored && res.value.task.state).toBe("failed");
   });
 
   it("re-queues a task whose offer was rejected", async () => {
@@ -112,13 +138,13 @@ describe("claim lifecycle", () => {
     expect(res.task.state).toBe("cancelled");
     expect(res.revoke).toEqual({ nodeId: NODE, message: { ...ref(), reason: "cancelled" } });
     await expect(cancelTask(store.db, taskId, now)).rejects.toThrow(/already cancelled/);
-    const late = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 1, outcome: ok, finishedAt: now.getTime() }, now);
+    const late = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 1, outcome: ok, finishedAt: now.getTime() }, now, policy);
     expect(late.ok).toBe(false);
   });
 });
 
 describe("reconcileClaims", () => {
-  const opts = { leaseMs: 1000, now, askResend: true };
+  const opts = { leaseMs: 1000, now, askResend: true, policy };
 
   it("re-sends an offer the node does not hold", async () => {
     const rec = await reconcileClaims(store.db, NODE, [], opts);
@@ -134,7 +160,7 @@ describe("reconcileClaims", () => {
   it("re-queues a task whose accepted claim the node no longer holds", async () => {
     await acceptClaim(store.db, NODE, ref(), now);
     const rec = await reconcileClaims(store.db, NODE, [], opts);
-    expect(rec.changedTasks).toContainEqual({ taskId, state: "queued" });
+    expect(rec.expired.map((e) => [e.taskId, e.state])).toContainEqual([taskId, "queued"]);
     expect((await claimRow()).state).toBe("expired");
   });
 
@@ -145,7 +171,7 @@ describe("reconcileClaims", () => {
   });
 
   it("acknowledges again a result the node still reports", async () => {
-    await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: ok, finishedAt: now.getTime() }, now);
+    await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: ok, finishedAt: now.getTime() }, now, policy);
     const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "exited", lastSeq: 0 }], opts);
     expect(rec.doneAcks).toEqual([{ ...ref(), seq: 0, done: true }]);
   });

@@ -6,6 +6,7 @@ import { MusterError } from "../errors.js";
 import type { Db, Tx } from "../store/db.js";
 import { claimRecords, claims, tasks } from "../store/schema.js";
 import { lockCurrentClaim, type ClaimRef, type ClaimRow, type TaskRow } from "./fencing.js";
+import { requeueOrFail, RETRYABLE_REASONS, type RetryPolicy } from "./retry.js";
 import { canMoveTask, IllegalTransition } from "./transitions.js";
 
 export type Fenced<T> = { ok: true; value: T } | { ok: false; revoke: ClaimRevoke };
@@ -28,28 +29,36 @@ function moveTask(task: TaskRow, to: TaskState): TaskState {
   return to;
 }
 
-export async function acceptClaim(db: Db, nodeId: string, msg: ClaimAccept, now: Date): Promise<Fenced<ClaimRow>> {
+export async function acceptClaim(
+  db: Db,
+  nodeId: string,
+  msg: ClaimAccept,
+  now: Date,
+): Promise<Fenced<{ claim: ClaimRow; changed: boolean }>> {
   return db.transaction(async (tx) => {
     const cur = await lockCurrentClaim(tx, msg, nodeId);
     if (!cur) return stale(msg);
-    if (cur.claim.state !== "offered") return { ok: true, value: cur.claim };
+    if (cur.claim.state !== "offered") return { ok: true, value: { claim: cur.claim, changed: false } };
     const [claim] = await tx
       .update(claims)
       .set({ state: "accepted", acceptedAt: now })
       .where(eq(claims.id, cur.claim.id))
       .returning();
     await tx.update(tasks).set({ attempts: cur.claim.attempt, updatedAt: now }).where(eq(tasks.id, cur.task.id));
-    return { ok: true, value: claim! };
+    return { ok: true, value: { claim: claim!, changed: true } };
   });
 }
 
-/** Stores a batch of records idempotently; returns the seq up to which every record is now stored. */
+/**
+ * Stores a batch of records idempotently; returns the seq up to which every record is now stored, and `fromSeq`,
+ * the first seq this batch made contiguous.
+ */
 export async function storeRecords(
   db: Db,
   nodeId: string,
   msg: ClaimEvents,
   now: Date,
-): Promise<Fenced<{ seq: number; started: boolean }>> {
+): Promise<Fenced<{ seq: number; fromSeq: number; started: boolean }>> {
   return db.transaction(async (tx) => {
     const cur = await lockCurrentClaim(tx, msg, nodeId);
     if (!cur) return stale(msg);
@@ -76,7 +85,7 @@ export async function storeRecords(
         .where(eq(tasks.id, task.id));
     }
     const seq = await advanceLastSeq(tx, claim, Math.min(...msg.records.map((r) => r.seq)));
-    return { ok: true, value: { seq, started: Boolean(started) } };
+    return { ok: true, value: { seq, fromSeq: claim.lastSeq + 1, started: Boolean(started) } };
   });
 }
 
@@ -97,9 +106,16 @@ async function advanceLastSeq(tx: Tx, claim: ClaimRow, lowestNew: number): Promi
   return last;
 }
 
-export type DoneResult = { stored: true; task: TaskRow } | { stored: false; seq: number };
+/** `repeated`: the result was already stored (the node missed our ack) and nothing changed now. */
+export type DoneResult = { stored: true; repeated: boolean; task: TaskRow } | { stored: false; seq: number };
 
-export async function finishClaim(db: Db, nodeId: string, msg: ClaimDone, now: Date): Promise<Fenced<DoneResult>> {
+export async function finishClaim(
+  db: Db,
+  nodeId: string,
+  msg: ClaimDone,
+  now: Date,
+  policy: RetryPolicy,
+): Promise<Fenced<DoneResult>> {
   return db.transaction(async (tx) => {
     const cur = await lockCurrentClaim(tx, msg, nodeId);
     if (!cur) {
@@ -107,7 +123,7 @@ export async function finishClaim(db: Db, nodeId: string, msg: ClaimDone, now: D
       // The node missed our ack for a result we already stored: acknowledge it again.
       if (done && done.state === "done" && done.token === msg.token && done.nodeId === nodeId) {
         const [task] = await tx.select().from(tasks).where(eq(tasks.id, done.taskId));
-        return { ok: true, value: { stored: true, task: task! } };
+        return { ok: true, value: { stored: true, repeated: true, task: task! } };
       }
       return stale(msg);
     }
@@ -127,6 +143,17 @@ export async function finishClaim(db: Db, nodeId: string, msg: ClaimDone, now: D
         acceptedAt: claim.acceptedAt ?? now,
       })
       .where(eq(claims.id, claim.id));
+    if (o.status === "failed" && o.reason && RETRYABLE_REASONS.includes(o.reason)) {
+      const settled = await requeueOrFail(tx, task, claim, {
+        now,
+        reason: o.reason,
+        message: o.message ?? o.reason,
+        exitCode: o.exitCode,
+        policy,
+      });
+      const [row] = await tx.select().from(tasks).where(eq(tasks.id, settled.taskId));
+      return { ok: true, value: { stored: true, repeated: false, task: row! } };
+    }
     const [updated] = await tx
       .update(tasks)
       .set({
@@ -140,7 +167,7 @@ export async function finishClaim(db: Db, nodeId: string, msg: ClaimDone, now: D
       })
       .where(eq(tasks.id, task.id))
       .returning();
-    return { ok: true, value: { stored: true, task: updated! } };
+    return { ok: true, value: { stored: true, repeated: false, task: updated! } };
   });
 }
 

@@ -17,6 +17,7 @@ export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): Cla
       thinking: task.thinking,
       env: task.env,
       timeoutMs: task.timeoutMs,
+      onDisconnect: task.onDisconnect as ClaimOffer["task"]["onDisconnect"],
     },
   };
 }

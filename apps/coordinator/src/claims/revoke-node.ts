@@ -6,8 +6,9 @@ import { MusterError } from "../errors.js";
 import type { Db } from "../store/db.js";
 import { claims, nodes, tasks } from "../store/schema.js";
 import { endClaimAndRequeue } from "./expire.js";
+import type { RetryPolicy } from "./retry.js";
 
-export async function revokeNode(db: Db, nodeId: string, now: Date) {
+export async function revokeNode(db: Db, nodeId: string, now: Date, policy: RetryPolicy) {
   return db.transaction(async (tx) => {
     const [node] = await tx.select().from(nodes).where(eq(nodes.id, nodeId)).for("update");
     if (!node) throw new MusterError("not_found", `no node ${nodeId}`);
@@ -21,14 +22,19 @@ export async function revokeNode(db: Db, nodeId: string, now: Date) {
       .select()
       .from(claims)
       .where(and(eq(claims.nodeId, nodeId), inArray(claims.state, [...LIVE_CLAIM_STATES])));
-    const changedTasks: { taskId: string; state: TaskState }[] = [];
+    const changed: { claim: typeof live[number]; taskId: string; state: TaskState }[] = [];
     for (const claim of live) {
       const [task] = await tx.select().from(tasks).where(eq(tasks.id, claim.taskId)).for("update");
       if (!task) continue;
-      changedTasks.push(
-        await endClaimAndRequeue(tx, task, claim, { now, claimState: "revoked", reason: "revoked", message: "the node was revoked" }),
-      );
+      const settled = await endClaimAndRequeue(tx, task, claim, {
+        now,
+        claimState: "revoked",
+        reason: "revoked",
+        message: "the node was revoked",
+        policy,
+      });
+      changed.push({ claim, ...settled });
     }
-    return { node: updated!, changedTasks };
+    return { node: updated!, changed };
   });
 }

@@ -1,6 +1,6 @@
-import { ClaimState, TaskState } from "@muster/protocol";
+import { ClaimState, NodeState, TaskState } from "@muster/protocol";
 import { describe, expect, it } from "vitest";
-import { canMoveClaim, canMoveTask } from "./transitions.js";
+import { canMoveClaim, canMoveNode, canMoveTask } from "./transitions.js";
 
 describe("task transitions", () => {
   it("follows queued -> assigned -> running -> succeeded", () => {
@@ -35,5 +35,27 @@ describe("claim transitions", () => {
   it("cannot reject a claim after accepting it", () => {
     expect(canMoveClaim("accepted", "rejected")).toBe(false);
     expect(canMoveClaim("running", "rejected")).toBe(false);
+  });
+});
+
+describe("node transitions", () => {
+  it("goes ready when it connects and lost when its lease lapses", () => {
+    expect(canMoveNode("joined", "ready")).toBe(true);
+    expect(canMoveNode("ready", "lost")).toBe(true);
+    expect(canMoveNode("lost", "ready")).toBe(true);
+  });
+  it("drains to offline", () => {
+    expect(canMoveNode("ready", "draining")).toBe(true);
+    expect(canMoveNode("draining", "offline")).toBe(true);
+  });
+  it("never comes back from revoked", () => {
+    for (const to of NodeState.options) expect(canMoveNode("revoked", to)).toBe(false);
+  });
+  it("cannot be lost before it ever held a lease", () => {
+    expect(canMoveNode("joined", "lost")).toBe(false);
+    expect(canMoveNode("joined", "offline")).toBe(false);
+  });
+  it("can be revoked from every other state", () => {
+    for (const from of NodeState.options) if (from !== "revoked") expect(canMoveNode(from, "revoked")).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // The legal moves of tasks and claims (DESIGN §2); everything that changes a state asks here first.
-import type { ClaimState, TaskState } from "@muster/protocol";
+import type { ClaimState, NodeState, TaskState } from "@muster/protocol";
 
 const TASK: Record<TaskState, readonly TaskState[]> = {
   queued: ["assigned", "cancelled", "failed"],
@@ -20,6 +20,21 @@ const CLAIM: Record<ClaimState, readonly ClaimState[]> = {
   revoked: [],
 };
 
+const NODE: Record<NodeState, readonly NodeState[]> = {
+  joined: ["ready", "cordoned", "draining", "revoked"],
+  ready: ["busy", "cordoned", "draining", "offline", "lost", "revoked"],
+  busy: ["ready", "cordoned", "draining", "offline", "lost", "revoked"],
+  cordoned: ["ready", "draining", "offline", "lost", "revoked"],
+  draining: ["ready", "cordoned", "offline", "lost", "revoked"],
+  offline: ["ready", "cordoned", "draining", "lost", "revoked"],
+  lost: ["ready", "cordoned", "draining", "offline", "revoked"],
+  revoked: [],
+};
+
+export function canMoveNode(from: NodeState, to: NodeState): boolean {
+  return NODE[from].includes(to);
+}
+
 export function canMoveTask(from: TaskState, to: TaskState): boolean {
   return TASK[from].includes(to);
 }
@@ -30,7 +45,7 @@ export function canMoveClaim(from: ClaimState, to: ClaimState): boolean {
 
 export class IllegalTransition extends Error {
   override name = "IllegalTransition";
-  constructor(kind: "task" | "claim", from: string, to: string) {
+  constructor(kind: "task" | "claim" | "node", from: string, to: string) {
     super(`illegal ${kind} transition ${from} -> ${to}`);
   }
 }

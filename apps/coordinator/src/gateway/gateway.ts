@@ -93,7 +93,7 @@ export class Gateway {
         void session
           .idle()
           .then(() => markDisconnected(this.deps.db, node.id, session.sessionId, clean, new Date(this.deps.clock.now())))
-          .then(() => this.deps.bus.emit("node.changed", { nodeId: node.id, state: clean ? "offline" : "ready" }))
+          .then((offline) => offline && this.deps.journal.nodeState(node.id, "offline"))
           .catch((err) => session.log.error({ err }, "marking node disconnected failed"));
       });
     });

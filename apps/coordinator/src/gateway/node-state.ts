@@ -1,6 +1,6 @@
 // What a node's session does to its row: connect, renew, disconnect.
 import type { AgentInfo, Hello, NodeState } from "@muster/protocol";
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { nodes } from "../store/schema.js";
 
@@ -41,30 +41,15 @@ export async function markConnected(
   return row!;
 }
 
-export async function renewLease(
-  db: Db,
-  node: Pick<NodeRow, "id" | "cordoned" | "draining">,
-  beat: { capacity: number; draining: boolean },
-  now: Date,
-  leaseMs: number,
-): Promise<void> {
-  await db
+/**
+ * A node that said goodbye is `offline` (true is returned); one that vanished keeps its state until its lease
+ * lapses. Only the session that owns the node may do either.
+ */
+export async function markDisconnected(db: Db, nodeId: string, sessionId: string, clean: boolean, now: Date): Promise<boolean> {
+  const rows = await db
     .update(nodes)
-    .set({
-      state: connectedState(node, beat.draining),
-      capacity: beat.capacity,
-      lastSeenAt: now,
-      leaseExpiresAt: new Date(now.getTime() + leaseMs),
-    })
-    .where(eq(nodes.id, node.id));
-}
-
-/** A node that said goodbye is `offline`; one that vanished keeps its state until its lease lapses. */
-export async function markDisconnected(db: Db, nodeId: string, sessionId: string, clean: boolean, now: Date): Promise<void> {
-  const [row] = await db.select().from(nodes).where(eq(nodes.id, nodeId));
-  if (!row || row.sessionId !== sessionId || row.state === "revoked") return;
-  await db
-    .update(nodes)
-    .set(clean ? { state: "offline", sessionId: null, lastSeenAt: now, leaseExpiresAt: now } : { sessionId: null, lastSeenAt: now })
-    .where(eq(nodes.id, nodeId));
+    .set(clean ? { state: "offline", sessionId: null, lastSeenAt: now, leaseExpiresAt: now } : { sessionId: null })
+    .where(and(eq(nodes.id, nodeId), eq(nodes.sessionId, sessionId), ne(nodes.state, "revoked")))
+    .returning({ id: nodes.id });
+  return clean && rows.length > 0;
 }

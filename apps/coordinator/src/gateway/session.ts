@@ -1,25 +1,29 @@
 // One node's websocket session: validates every frame, processes them in order, answers each.
 import { randomUUID } from "node:crypto";
-import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, NodeDesired } from "@muster/protocol";
-import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, NodeToCoordinator, PROTOCOL_VERSION, MUSTER_VERSION } from "@muster/protocol";
+import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, NodeDesired, NodeState } from "@muster/protocol";
+import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, MUSTER_VERSION, NodeToCoordinator, PROTOCOL_VERSION } from "@muster/protocol";
 import type { z } from "zod";
 import type WebSocket from "ws";
 import { acceptClaim, finishClaim, rejectClaim, storeRecords } from "../claims/lifecycle.js";
-import { reconcileClaims, type Reconciliation } from "../claims/reconcile.js";
+import type { RetryPolicy } from "../claims/retry.js";
 import type { Clock } from "../clock.js";
-import type { EventBus } from "../events/bus.js";
+import type { Journal } from "../events/journal.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../log.js";
+import type { LeaseWriter } from "../reconciler/lease-writer.js";
+import { reconcileClaims, type Reconciliation } from "../reconciler/reconcile.js";
 import type { OfferTarget } from "../scheduler/scheduler.js";
 import type { Db } from "../store/db.js";
-import { markConnected, renewLease, type NodeRow } from "./node-state.js";
+import { markConnected, type NodeRow } from "./node-state.js";
 
 export interface SessionDeps {
   db: Db;
   log: Logger;
   clock: Clock;
-  bus: EventBus;
+  journal: Journal;
+  leases: LeaseWriter;
   scheduler: { request(why: string): Promise<void>; noteRefusal(taskId: string, nodeId: string): void };
+  policy: RetryPolicy;
   heartbeatIntervalMs: number;
   leaseMs: number;
   leaseGraceMs: number;
@@ -35,6 +39,8 @@ export class NodeSession implements OfferTarget {
   #hello: Hello | null = null;
   #queue: Promise<void> = Promise.resolve();
   #draining = false;
+  /** This coordinator's view of the node's lease; a stalled socket stops taking offers once it lapses. */
+  #leaseUntil = 0;
   #helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -68,7 +74,9 @@ export class NodeSession implements OfferTarget {
     return this.#hello?.capacity ?? 0;
   }
   get accepting(): boolean {
-    return this.#hello !== null && this.ws.readyState === this.ws.OPEN && !this.#draining && !this.#node.cordoned && !this.#node.draining;
+    const n = this.#node;
+    const leased = this.deps.clock.now() < this.#leaseUntil;
+    return this.#hello !== null && leased && this.ws.readyState === this.ws.OPEN && !this.#draining && !n.cordoned && !n.draining;
   }
   /** Resolves once every frame received so far has been handled. */
   idle(): Promise<void> {
@@ -81,6 +89,13 @@ export class NodeSession implements OfferTarget {
 
   revoke(message: ClaimRevoke): void {
     this.send("claim.revoke", message);
+  }
+
+  /** An operator changed what this node should do (cordon, drain, labels). */
+  updateDesired(row: NodeRow, drainDeadlineMs?: number | null): void {
+    const startsDraining = row.draining && !this.#node.draining;
+    this.#node = row;
+    if (startsDraining) this.send("node.drain", { deadlineMs: drainDeadlineMs ?? null });
   }
 
   close(code: number, reason: string): void {
@@ -130,6 +145,15 @@ export class NodeSession implements OfferTarget {
     return { cordoned: this.#node.cordoned, draining: this.#node.draining, labels: this.#node.labels };
   }
 
+  #ids(c: { claimId: string; taskId: string; token: number }) {
+    return { claimId: c.claimId, taskId: c.taskId, token: c.token, nodeId: this.#node.id };
+  }
+
+  #refused(revoke: ClaimRevoke, type: string): void {
+    this.deps.journal.refused(this.#ids(revoke), type);
+    this.revoke(revoke);
+  }
+
   async #onHello(hello: Payload<"hello">, id?: string): Promise<void> {
     if (this.#hello) return this.#error("invalid_state", "hello was already received", id);
     if (hello.protocol !== PROTOCOL_VERSION) {
@@ -139,9 +163,11 @@ export class NodeSession implements OfferTarget {
     if (hello.nodeId !== this.#node.id) return this.#error("invalid_payload", "hello.nodeId does not match the token", id);
     clearTimeout(this.#helloTimer);
     const { db, leaseMs } = this.deps;
+    const before = this.#node.state;
     this.#node = await markConnected(db, this.#node, hello, this.sessionId, this.#now(), leaseMs);
     this.#hello = hello;
     this.#draining = hello.draining;
+    this.#leaseUntil = this.deps.clock.now() + leaseMs;
     this.send(
       "welcome",
       {
@@ -157,22 +183,40 @@ export class NodeSession implements OfferTarget {
       id ? { re: id } : {},
     );
     this.log.info({ capacity: hello.capacity, agents: hello.agents.map((a) => a.name), claims: hello.claims.length }, "node connected");
-    this.deps.bus.emit("node.changed", { nodeId: this.#node.id, state: this.#node.state as never });
-    const rec = await reconcileClaims(db, this.#node.id, hello.claims, { leaseMs, now: this.#now(), askResend: true });
+    if (before !== this.#node.state) this.deps.journal.nodeState(this.#node.id, this.#node.state as NodeState);
+    const rec = await reconcileClaims(db, this.#node.id, hello.claims, this.#reconcileOptions(true));
     this.#sendReconciliation(rec);
     void this.deps.scheduler.request("node connected");
   }
 
+  #reconcileOptions(askResend: boolean) {
+    return { leaseMs: this.deps.leaseMs, now: this.#now(), askResend, policy: this.deps.policy };
+  }
+
   async #onHeartbeat(beat: Payload<"heartbeat">, id?: string): Promise<void> {
-    const { db, leaseMs } = this.deps;
     const now = this.#now();
     const capacityChanged = beat.capacity !== this.#hello!.capacity || beat.draining !== this.#draining;
     this.#hello = { ...this.#hello!, capacity: beat.capacity };
     this.#draining = beat.draining;
-    await renewLease(db, this.#node, beat, now, leaseMs);
-    const rec = await reconcileClaims(db, this.#node.id, beat.claims, { leaseMs, now, askResend: false });
+    const renewed = await this.deps.leases.renew({
+      nodeId: this.#node.id,
+      sessionId: this.sessionId,
+      seenAt: now,
+      expiresAt: new Date(now.getTime() + this.deps.leaseMs),
+      capacity: beat.capacity,
+      draining: beat.draining,
+    });
+    if (!renewed) {
+      // Another session owns the node now, or it was revoked: this socket has no say any more.
+      this.close(CloseCode.replaced, "session is no longer current");
+      return;
+    }
+    this.#leaseUntil = now.getTime() + this.deps.leaseMs;
+    this.#node = { ...this.#node, state: renewed.state, cordoned: renewed.cordoned, draining: renewed.draining, labels: renewed.labels };
+    if (renewed.previousState !== renewed.state) this.deps.journal.nodeState(renewed.id, renewed.state);
+    const rec = await reconcileClaims(this.deps.db, this.#node.id, beat.claims, this.#reconcileOptions(false));
     this.#sendReconciliation(rec, id);
-    if (capacityChanged || rec.changedTasks.length > 0) void this.deps.scheduler.request("node heartbeat");
+    if (capacityChanged || rec.expired.length > 0 || renewed.previousState === "lost") void this.deps.scheduler.request("node heartbeat");
   }
 
   #sendReconciliation(rec: Reconciliation, re?: string): void {
@@ -182,36 +226,41 @@ export class NodeSession implements OfferTarget {
       re ? { re } : {},
     );
     for (const ack of rec.doneAcks) this.send("ack", ack);
-    for (const t of rec.changedTasks) this.deps.bus.emit("task.changed", t);
+    for (const e of rec.expired) {
+      this.deps.journal.expired(this.#ids({ ...e.claim, claimId: e.claim.id }), "interrupted");
+      this.deps.journal.taskState(e.taskId, e.state, null);
+    }
     if (rec.revoke.length > 0) this.log.info({ claims: rec.revoke.map((r) => r.claimId) }, "claims revoked by reconciliation");
   }
 
   async #onAccept(msg: Payload<"claim.accept">): Promise<void> {
     const res = await acceptClaim(this.deps.db, this.#node.id, msg, this.#now());
-    if (!res.ok) return this.revoke(res.revoke);
+    if (!res.ok) return this.#refused(res.revoke, "claim.accept");
+    if (res.value.changed) this.deps.journal.accepted(this.#ids(msg));
   }
 
   async #onReject(msg: Payload<"claim.reject">): Promise<void> {
     const res = await rejectClaim(this.deps.db, this.#node.id, msg, this.#now());
     if (!res.ok) return;
     this.log.info({ taskId: msg.taskId, reason: msg.reason }, "claim rejected by node");
-    this.deps.bus.emit("task.changed", { taskId: msg.taskId, state: "queued" });
+    this.deps.journal.taskState(msg.taskId, "queued", null);
     this.deps.scheduler.noteRefusal(msg.taskId, this.#node.id);
     void this.deps.scheduler.request("claim rejected");
   }
 
   async #onEvents(msg: Payload<"claim.events">, id?: string): Promise<void> {
     const res = await storeRecords(this.deps.db, this.#node.id, msg, this.#now());
-    if (!res.ok) return this.revoke(res.revoke);
+    if (!res.ok) return this.#refused(res.revoke, "claim.events");
     const { claimId, taskId, token } = msg;
-    this.send("ack", { claimId, taskId, token, seq: res.value.seq, done: false }, id ? { re: id } : {});
-    if (res.value.started) this.deps.bus.emit("task.changed", { taskId, state: "running" });
-    this.deps.bus.emit("task.records", { taskId, claimId });
+    const { seq, started, fromSeq } = res.value;
+    this.send("ack", { claimId, taskId, token, seq, done: false }, id ? { re: id } : {});
+    if (fromSeq <= seq) this.deps.journal.recordsStored(this.#ids(msg), fromSeq, seq);
+    if (started) this.deps.journal.taskState(taskId, "running", claimId);
   }
 
   async #onDone(msg: Payload<"claim.done">, id?: string): Promise<void> {
-    const res = await finishClaim(this.deps.db, this.#node.id, msg, this.#now());
-    if (!res.ok) return this.revoke(res.revoke);
+    const res = await finishClaim(this.deps.db, this.#node.id, msg, this.#now(), this.deps.policy);
+    if (!res.ok) return this.#refused(res.revoke, "claim.done");
     const { claimId, taskId, token } = msg;
     const ids = id ? { re: id } : {};
     if (!res.value.stored) {
@@ -224,8 +273,12 @@ export class NodeSession implements OfferTarget {
       return;
     }
     this.send("ack", { claimId, taskId, token, seq: msg.lastSeq, done: true }, ids);
-    this.log.info({ taskId, claimId, status: msg.outcome.status, exitCode: msg.outcome.exitCode }, "claim finished");
-    this.deps.bus.emit("task.changed", { taskId, state: res.value.task.state as never });
+    if (!res.value.repeated) {
+      const { status, reason, exitCode } = msg.outcome;
+      this.log.info({ taskId, claimId, status, reason, exitCode }, "claim finished");
+      this.deps.journal.resultStored(this.#ids(msg), { status, reason, exitCode });
+      this.deps.journal.taskState(taskId, res.value.task.state as never, claimId);
+    }
     void this.deps.scheduler.request("slot freed");
   }
 }

@@ -7,6 +7,8 @@ import { hasRole } from "../auth/tokens.js";
 import type { Clock } from "../clock.js";
 import { MusterError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
+import type { Journal } from "../events/journal.js";
+import type { RetryPolicy } from "../claims/retry.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { Logger } from "../log.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
@@ -18,6 +20,8 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   bus: EventBus;
+  journal: Journal;
+  policy: RetryPolicy;
   scheduler: Scheduler;
   gateway: Gateway;
   audience: string;
@@ -34,10 +38,12 @@ export function describeIssues(err: z.ZodError): string {
     .join("; ");
 }
 
-export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+/** Parses and validates a JSON body; with `allowEmpty`, no body at all reads as `{}`. */
+export async function readJson<T extends z.ZodType>(c: Context, schema: T, opts: { allowEmpty?: boolean } = {}): Promise<z.infer<T>> {
   let body: unknown;
+  const text = await c.req.text();
   try {
-    body = await c.req.json();
+    body = opts.allowEmpty && text.trim() === "" ? {} : JSON.parse(text);
   } catch {
     throw new MusterError("bad_request", "request body must be a JSON document");
   }

@@ -33,6 +33,8 @@ export function toNodeView(row: NodeRow, running: number, now: number): NodeView
     arch: row.arch,
     joinedAt: row.joinedAt.toISOString(),
     lastSeenAt: iso(row.lastSeenAt),
+    cordoned: row.cordoned,
+    draining: row.draining,
     heartbeatAgeMs: row.lastSeenAt ? Math.max(0, now - row.lastSeenAt.getTime()) : null,
   };
 }
@@ -50,6 +52,9 @@ export function toTaskView(row: TaskRow, nodeName: string | null): TaskView {
     priority: row.priority,
     timeoutMs: row.timeoutMs,
     maxAttempts: row.maxAttempts,
+    idempotent: row.idempotent,
+    onDisconnect: row.onDisconnect as TaskView["onDisconnect"],
+    notBefore: row.state === "queued" ? iso(row.notBefore) : null,
     state: row.state as TaskView["state"],
     attempts: row.attempts,
     nodeId: row.nodeId,

@@ -2,13 +2,13 @@
 // passes never overlap, and a request during a pass schedules exactly one more.
 import type { ClaimOffer, TaskState } from "@muster/protocol";
 import { LIVE_CLAIM_STATES, parseSelector } from "@muster/protocol";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lte, min, or, sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import { buildOffer } from "../claims/offers.js";
-import type { EventBus } from "../events/bus.js";
+import type { Journal } from "../events/journal.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../log.js";
-import type { Db } from "../store/db.js";
+import type { Db, Tx } from "../store/db.js";
 import { claims, tasks } from "../store/schema.js";
 import { pickNode, type Candidate } from "./placement.js";
 
@@ -26,7 +26,7 @@ export interface SchedulerDeps {
   db: Db;
   log: Logger;
   clock: Clock;
-  bus: EventBus;
+  journal: Journal;
   leaseMs: number;
   targets(): OfferTarget[];
   /** Tasks placed per pass. */
@@ -43,6 +43,9 @@ export class Scheduler {
   readonly #refusals = new Map<string, Map<string, number>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #lastOfferAt = new Map<string, number>();
+  /** Wakes a pass when the earliest backed-off task becomes due. */
+  #dueTimer: NodeJS.Timeout | undefined;
+  #dueAt = Infinity;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -75,6 +78,7 @@ export class Scheduler {
 
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#dueTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
   }
@@ -116,10 +120,11 @@ export class Scheduler {
       }));
       const free = candidates.reduce((n, c) => n + Math.max(0, c.capacity - c.running), 0);
       if (free === 0) return;
+      await this.#armDueTimer(tx, now);
       const queued = await tx
         .select()
         .from(tasks)
-        .where(eq(tasks.state, "queued" satisfies TaskState))
+        .where(and(eq(tasks.state, "queued" satisfies TaskState), or(isNull(tasks.notBefore), lte(tasks.notBefore, now))))
         .orderBy(desc(tasks.priority), asc(tasks.createdAt), asc(tasks.id))
         .limit(this.deps.batchSize ?? 200)
         .for("update", { skipLocked: true });
@@ -133,11 +138,25 @@ export class Scheduler {
         const token = task.lastToken + 1;
         const [claim] = await tx
           .insert(claims)
-          .values({ id: newId("clm", now.getTime()), taskId: task.id, nodeId: picked.nodeId, token, attempt: task.attempts + 1, offeredAt: now })
+          .values({
+          id: newId("clm", now.getTime()),
+          taskId: task.id,
+          nodeId: picked.nodeId,
+          token,
+          attempt: task.attempts + 1,
+          offeredAt: now,
+        })
           .returning();
         await tx
           .update(tasks)
-          .set({ state: "assigned", lastToken: token, currentClaimId: claim!.id, nodeId: picked.nodeId, updatedAt: now })
+          .set({
+            state: "assigned",
+            lastToken: token,
+            currentClaimId: claim!.id,
+            nodeId: picked.nodeId,
+            notBefore: null,
+            updatedAt: now,
+          })
           .where(eq(tasks.id, task.id));
         picked.running += 1;
         picked.lastOfferAt = now.getTime() + offers.length;
@@ -147,9 +166,25 @@ export class Scheduler {
     });
     for (const { target, offer } of offers) {
       target.offer(offer);
-      this.deps.bus.emit("task.changed", { taskId: offer.taskId, state: "assigned" });
+      this.deps.journal.offered({ taskId: offer.taskId, claimId: offer.claimId, token: offer.token, nodeId: target.nodeId });
     }
     return offers.length;
+  }
+
+  async #armDueTimer(tx: Tx, now: Date): Promise<void> {
+    const [next] = await tx
+      .select({ at: min(tasks.notBefore) })
+      .from(tasks)
+      .where(and(eq(tasks.state, "queued"), gt(tasks.notBefore, now)));
+    const at = next?.at?.getTime();
+    if (at === undefined || at >= this.#dueAt) return;
+    clearTimeout(this.#dueTimer);
+    this.#dueAt = at;
+    this.#dueTimer = setTimeout(() => {
+      this.#dueAt = Infinity;
+      void this.request("retry backoff over");
+    }, at - now.getTime());
+    this.#dueTimer.unref();
   }
 
   #refusedBy(taskId: string): Set<string> | undefined {

@@ -98,6 +98,10 @@ export const tasks = pgTable(
     priority: integer("priority").notNull().default(0),
     timeoutMs: bigint("timeout_ms", { mode: "number" }).notNull(),
     maxAttempts: integer("max_attempts").notNull(),
+    idempotent: boolean("idempotent").notNull().default(false),
+    onDisconnect: text("on_disconnect").notNull().default("stop"),
+    /** A re-queued task is not placed before this (retry backoff). */
+    notBefore: ts("not_before"),
     state: text("state").notNull().default("queued"),
     /** Attempts started (claims accepted); bounded by maxAttempts. */
     attempts: integer("attempts").notNull().default(0),

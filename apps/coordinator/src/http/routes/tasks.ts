@@ -20,7 +20,7 @@ import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../con
 import { toAttemptView, toTaskView } from "../views.js";
 
 export function taskRoutes(deps: AppDeps): Hono<Env> {
-  const { db, clock, bus } = deps;
+  const { db, clock, journal } = deps;
   const app = new Hono<Env>();
 
   app.post("/tasks", async (c) => {
@@ -49,13 +49,15 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
         priority: req.priority ?? 0,
         timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         maxAttempts: req.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        idempotent: req.idempotent ?? false,
+        onDisconnect: req.onDisconnect ?? "stop",
         createdBy: who.name,
         createdAt: new Date(now),
         updatedAt: new Date(now),
       })
       .returning();
     deps.log.info({ taskId: row!.id, agent: row!.agent }, "task submitted");
-    bus.emit("task.changed", { taskId: row!.id, state: "queued" });
+    journal.submitted(row!.id);
     void deps.scheduler.request("task submitted");
     return c.json(toTaskView(row!, null), 201);
   });
@@ -96,7 +98,8 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
     const { task, revoke } = await cancelTask(db, c.req.param("id"), new Date(clock.now()));
     if (revoke) deps.gateway.session(revoke.nodeId)?.revoke(revoke.message);
     deps.log.info({ taskId: task.id }, "task cancelled");
-    bus.emit("task.changed", { taskId: task.id, state: "cancelled" });
+    if (revoke) journal.expired({ ...revoke.message, nodeId: revoke.nodeId }, "cancelled");
+    journal.taskState(task.id, "cancelled", task.currentClaimId);
     if (revoke) void deps.scheduler.request("slot freed");
     return c.json(toTaskView(task, null));
   });

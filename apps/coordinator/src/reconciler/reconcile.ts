@@ -5,10 +5,11 @@ import { LIVE_CLAIM_STATES } from "@muster/protocol";
 import { and, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { claims, tasks } from "../store/schema.js";
-import type { ClaimRow, TaskRow } from "./fencing.js";
-import { isLive } from "./fencing.js";
-import { buildOffer } from "./offers.js";
-import { endClaimAndRequeue } from "./expire.js";
+import type { ClaimRow, TaskRow } from "../claims/fencing.js";
+import { isLive } from "../claims/fencing.js";
+import { buildOffer } from "../claims/offers.js";
+import { endClaimAndRequeue } from "../claims/expire.js";
+import type { RetryPolicy } from "../claims/retry.js";
 
 export interface Reconciliation {
   revoke: ClaimRevoke[];
@@ -16,8 +17,8 @@ export interface Reconciliation {
   resend: { claimId: string; token: number; fromSeq: number }[];
   /** Results the node still holds that are already stored: acknowledge them again. */
   doneAcks: Ack[];
-  /** Tasks whose claim vanished from the node and went back to the queue or failed. */
-  changedTasks: { taskId: string; state: TaskState }[];
+  /** Claims that vanished from the node, and what became of their tasks. */
+  expired: { claim: ClaimRow; taskId: string; state: TaskState }[];
 }
 
 export interface ReconcileOptions {
@@ -25,6 +26,7 @@ export interface ReconcileOptions {
   now: Date;
   /** On `hello`, ask for records the node has that we lack; on heartbeats they are usually just in flight. */
   askResend: boolean;
+  policy: RetryPolicy;
 }
 
 export async function reconcileClaims(
@@ -34,7 +36,7 @@ export async function reconcileClaims(
   opts: ReconcileOptions,
 ): Promise<Reconciliation> {
   return db.transaction(async (tx) => {
-    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], changedTasks: [] };
+    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], expired: [] };
     const reportedIds = reports.map((r) => r.claimId);
     const liveHere = and(eq(claims.nodeId, nodeId), inArray(claims.state, [...LIVE_CLAIM_STATES]));
     const claimRows = await tx
@@ -64,14 +66,16 @@ export async function reconcileClaims(
       if (!task || task.currentClaimId !== claim.id) continue;
       if (claim.state === "offered") out.offers.push(buildOffer(task, claim, opts.leaseMs));
       else
-        out.changedTasks.push(
-          await endClaimAndRequeue(tx, task, claim, {
+        out.expired.push({
+          claim,
+          ...(await endClaimAndRequeue(tx, task, claim, {
             now: opts.now,
             claimState: "expired",
             reason: "interrupted",
             message: "the node no longer holds this claim",
-          }),
-        );
+            policy: opts.policy,
+          })),
+        });
     }
     return out;
   });

@@ -1,0 +1,73 @@
+// What happens to a task when its claim ends without a result of its own making: try again later, or fail.
+import type { FailureReason, TaskState } from "@muster/protocol";
+import { eq } from "drizzle-orm";
+import type { Tx } from "../store/db.js";
+import { tasks } from "../store/schema.js";
+import type { ClaimRow, TaskRow } from "./fencing.js";
+import { canMoveTask } from "./transitions.js";
+
+/** Reasons that say nothing about the task itself, so another attempt may well succeed. */
+export const RETRYABLE_REASONS: readonly FailureReason[] = ["lost", "interrupted", "revoked"];
+
+export interface RetryPolicy {
+  backoffMs: number;
+  backoffMaxMs: number;
+  random?: () => number;
+}
+
+/** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^(attempt-1))]. */
+export function retryDelayMs(attempt: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor((policy.random ?? Math.random)() * ceiling);
+}
+
+export interface Settled {
+  taskId: string;
+  state: TaskState;
+}
+
+/**
+ * Moves a task whose current claim just ended for `reason` back to the queue while attempts remain (an offer never
+ * accepted costs no attempt), or to `failed`.
+ */
+export async function requeueOrFail(
+  tx: Tx,
+  task: TaskRow,
+  claim: ClaimRow,
+  opts: { now: Date; reason: FailureReason; message: string; policy: RetryPolicy; exitCode?: number | null },
+): Promise<Settled> {
+  const { now } = opts;
+  const consumed = claim.state !== "offered";
+  const attemptsLeft = !consumed || claim.attempt < task.maxAttempts;
+  const retry = RETRYABLE_REASONS.includes(opts.reason) && attemptsLeft && canMoveTask(task.state as TaskState, "queued");
+  if (retry) {
+    const delay = consumed ? retryDelayMs(claim.attempt, opts.policy) : 0;
+    await tx
+      .update(tasks)
+      .set({
+        state: "queued",
+        currentClaimId: null,
+        nodeId: null,
+        attempts: consumed ? claim.attempt : task.attempts,
+        notBefore: new Date(now.getTime() + delay),
+        reason: opts.reason,
+        message: opts.message,
+        updatedAt: now,
+      })
+      .where(eq(tasks.id, task.id));
+    return { taskId: task.id, state: "queued" };
+  }
+  await tx
+    .update(tasks)
+    .set({
+      state: "failed",
+      reason: opts.reason,
+      message: opts.message,
+      exitCode: opts.exitCode ?? null,
+      attempts: consumed ? claim.attempt : task.attempts,
+      finishedAt: now,
+      updatedAt: now,
+    })
+    .where(eq(tasks.id, task.id));
+  return { taskId: task.id, state: "failed" };
+}
