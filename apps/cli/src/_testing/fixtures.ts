@@ -34,6 +34,8 @@ export function nodeView(over: Partial<NodeView> = {}): NodeView {
     arch: "x64",
     joinedAt: iso(3_600_000),
     lastSeenAt: iso(2000),
+    cordoned: false,
+    draining: false,
     heartbeatAgeMs: 2000,
     ...over,
   });
@@ -61,6 +63,9 @@ export function taskView(over: Partial<TaskView> = {}): TaskView {
     priority: 0,
     timeoutMs: 3_600_000,
     maxAttempts: 3,
+    idempotent: false,
+    onDisconnect: "stop",
+    notBefore: null,
     state: "queued",
     attempts: 0,
     nodeId: null,

@@ -88,4 +88,13 @@ describe("parseEnv", () => {
     expect(usage(() => parseEnv(["NOPE"], {}))).toBe("--env: NOPE is not set here (use --env NOPE=VALUE)");
     expect(usage(() => parseEnv(["1X=y"], {}))).toBe('--env: invalid variable name "1X"');
   });
+
+  it("passes the disconnect policy and refuses keep for a task not marked idempotent", () => {
+    expect(buildCreateTask({ idempotent: true, onDisconnect: "keep" }, ["x"], undefined, {})).toMatchObject({
+      idempotent: true,
+      onDisconnect: "keep",
+    });
+    expect(usage(() => buildCreateTask({ onDisconnect: "keep" }, ["x"], undefined, {}))).toMatch(/idempotent/);
+    expect(usage(() => buildCreateTask({ onDisconnect: "later" }, ["x"], undefined, {}))).toMatch(/^--on-disconnect: /);
+  });
 });

@@ -15,6 +15,8 @@ export interface SubmitFlags {
   maxAttempts?: string;
   name?: string;
   env?: string[];
+  idempotent?: boolean;
+  onDisconnect?: string;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -31,6 +33,8 @@ const FLAG_OF: Record<string, string> = {
   timeoutMs: "--timeout",
   maxAttempts: "--max-attempts",
   name: "--name",
+  idempotent: "--idempotent",
+  onDisconnect: "--on-disconnect",
 };
 
 /**
@@ -61,6 +65,8 @@ export function buildCreateTask(
   if (flags.timeout !== undefined) body.timeoutMs = guard("--timeout", () => parseDuration(flags.timeout!));
   if (flags.priority !== undefined) body.priority = parseInteger("--priority", flags.priority);
   if (flags.maxAttempts !== undefined) body.maxAttempts = parseInteger("--max-attempts", flags.maxAttempts);
+  if (flags.idempotent) body.idempotent = true;
+  if (flags.onDisconnect !== undefined) body.onDisconnect = flags.onDisconnect;
 
   const parsed = CreateTaskRequest.safeParse(body);
   if (parsed.success) return parsed.data;

@@ -32,6 +32,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--timeout <duration>", "time limit per attempt, e.g. 30s, 10m, 2h (default 1h)")
     .option("--max-attempts <n>", "attempts before the task fails, 1..20 (default 3)")
     .option("--name <name>", "a name to show in listings")
+    .option("--idempotent", "running the task twice does no harm (allows --on-disconnect keep)")
+    .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
     .option("--wait", "wait for the task to end; exit 0 only if it succeeded")
     .option("--json", "print the TaskView as JSON (the final one with --wait)")
