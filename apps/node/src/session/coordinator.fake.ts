@@ -70,7 +70,7 @@ export class FakeCoordinator {
   }
 
   /** Accepts a fresh connection: takes its hello, answers welcome and the reconciling heartbeat.ack. */
-  async welcome(heartbeatIntervalMs = 50): Promise<Of<"hello">> {
+  async welcome(heartbeatIntervalMs = 50, { leaseMs = 5000, leaseGraceMs = 1000 } = {}): Promise<Of<"hello">> {
     const hello = await this.take("hello");
     this.send(
       "welcome",
@@ -79,14 +79,14 @@ export class FakeCoordinator {
         nodeId: hello.payload.nodeId,
         version: "0.1.0",
         heartbeatIntervalMs,
-        leaseMs: 5000,
-        leaseGraceMs: 1000,
+        leaseMs,
+        leaseGraceMs,
         desired: DESIRED,
         serverTime: Date.now(),
       },
       { re: hello.id! },
     );
-    this.send("heartbeat.ack", { leaseMs: 5000, desired: DESIRED });
+    this.send("heartbeat.ack", { leaseMs, desired: DESIRED });
     return hello;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClaimDone, ClaimRecord } from "@muster/protocol";
-import { MemoryOutbox } from "./outbox.js";
+import { MemoryOutbox } from "./outbox.fake.js";
 import { EventPump, type PumpClaim, type PumpFrame } from "./pump.js";
 
 const log = (seq: number, text = `line ${seq}`): ClaimRecord => ({ seq, ts: 0, kind: "log", stream: "stdout", text });

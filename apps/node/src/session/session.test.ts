@@ -1,20 +1,10 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { importJWK, jwtVerify } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ClaimOffer, TaskSpec } from "@muster/protocol";
-import { AgentCatalog } from "../agents/catalog.js";
-import { AgentsConfig } from "../config.js";
 import { generateNodeKeyPair, type NodeKeyPair } from "../identity/keys.js";
-import { createNodeTokenSigner } from "../identity/token.js";
-import { silentLogger } from "../log.js";
-import { Supervisor } from "../supervisor/supervisor.js";
 import { DESIRED, FakeCoordinator } from "./coordinator.fake.js";
-import { MemoryOutbox } from "./outbox.js";
-import { NodeSession, type SessionEnd } from "./session.js";
+import { isAlive, NODE, offer, ref, sleeper, startTestNode } from "./node.fake.js";
+import type { NodeSession, SessionEnd } from "./session.js";
 
-const NODE = process.execPath;
 let coord: FakeCoordinator;
 let keys: NodeKeyPair;
 let running: Promise<SessionEnd> | null;
@@ -36,57 +26,10 @@ afterEach(async () => {
 });
 
 async function startNode({ capacity = 2 } = {}) {
-  const agents = await AgentCatalog.detect(AgentsConfig.parse({}), { pathEnv: "" });
-  const supervisor = new Supervisor({
-    capacity,
-    dataDir: await mkdtemp(join(tmpdir(), "muster-session-")),
-    agents,
-    passEnv: [],
-    daemonEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-    log: silentLogger(),
-    killGraceMs: 200,
-  });
-  const session = new NodeSession({
-    url: coord.url,
-    nodeId: "nod_1",
-    capacity,
-    labels: { zone: "a" },
-    agents: agents.advertised(),
-    signToken: await createNodeTokenSigner({ nodeId: "nod_1", audience: "muster:test", privateKey: keys.privateKey }),
-    supervisor,
-    outbox: new MemoryOutbox(),
-    log: silentLogger(),
-    random: () => 0,
-    backoff: { baseMs: 10, maxMs: 40 },
-    flushIntervalMs: 10,
-    ackWaitMs: 200,
-  });
-  current = session;
-  running = session.run();
-  return { session, supervisor };
-}
-
-function offer(n: number, argv: string[], task: Partial<TaskSpec> = {}): ClaimOffer {
-  return {
-    claimId: `clm_${n}`,
-    taskId: `tsk_${n}`,
-    token: n,
-    attempt: 1,
-    leaseMs: 5000,
-    task: { agent: "exec", argv, prompt: null, model: null, thinking: null, env: {}, timeoutMs: 10_000, ...task },
-  };
-}
-
-const ref = (n: number) => ({ claimId: `clm_${n}`, taskId: `tsk_${n}`, token: n });
-const sleeper = (n: number) => offer(n, [NODE, "-e", "console.log('up'); setInterval(() => {}, 1000)"]);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  const node = await startTestNode(coord, keys, { capacity });
+  current = node.session;
+  running = node.running;
+  return node;
 }
 
 describe("node session", () => {
@@ -190,10 +133,12 @@ describe("node session", () => {
   it("rejects offers with draining once the coordinator asks it to drain", async () => {
     await startNode();
     await coord.welcome();
+    coord.send("claim.offer", sleeper(1), { id: "o1" });
+    await coord.take("claim.accept");
     coord.send("node.drain", { deadlineMs: null });
     await expect.poll(async () => (await coord.take("heartbeat")).payload.draining, { timeout: 2000, interval: 1 }).toBe(true);
-    coord.send("claim.offer", sleeper(1), { id: "o1" });
-    expect(await coord.take("claim.reject")).toMatchObject({ re: "o1", payload: { reason: "draining" } });
+    coord.send("claim.offer", sleeper(2), { id: "o2" });
+    expect(await coord.take("claim.reject")).toMatchObject({ re: "o2", payload: { reason: "draining" } });
   });
 
   it("on shutdown waits for the running claim's result to be acked, then closes with 1000", async () => {

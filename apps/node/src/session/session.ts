@@ -2,14 +2,11 @@
 // and a clean shutdown. Frames in and out are checked against @muster/protocol; nothing here throws
 // out of the socket loop.
 import { hostname as osHostname } from "node:os";
-import type { z } from "zod";
 import {
   CloseCode,
   CoordinatorToNode,
   decodeFrame,
-  encodeFrame,
   MUSTER_VERSION,
-  NodeToCoordinator,
   PROTOCOL_VERSION,
   type Ack,
   type AgentInfo,
@@ -28,8 +25,10 @@ import type { Logger } from "../log.js";
 import type { HeldClaim, Supervisor, SupervisorListener } from "../supervisor/supervisor.js";
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { Connection } from "./connection.js";
+import { MONOTONIC_CLOCK, NodeLease, type Clock } from "./lease.js";
 import type { Outbox } from "./outbox.js";
-import { EventPump, type PumpFrame } from "./pump.js";
+import { OutgoingFrames } from "./outgoing.js";
+import { EventPump } from "./pump.js";
 
 export interface SessionOptions {
   url: string;
@@ -42,6 +41,8 @@ export interface SessionOptions {
   outbox: Outbox;
   log: Logger;
   now?: () => number;
+  /** Monotonic clock for the lease. */
+  clock?: Clock;
   random?: () => number;
   backoff?: Partial<Omit<BackoffOptions, "random">>;
   flushIntervalMs?: number;
@@ -53,17 +54,14 @@ export interface SessionOptions {
 
 export type SessionEnd = { exitCode: 0 } | { exitCode: 1; message: string };
 
-type NodeCatalog = typeof NodeToCoordinator;
-type NodeFrameType = keyof NodeCatalog & string;
-
 export class NodeSession implements SupervisorListener {
   private state: "down" | "hello" | "ready" = "down";
-  private messageCount = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private welcomeTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private ackWaitTimer: NodeJS.Timeout | undefined;
   private leaseMs = 15_000;
+  private leaseGraceMs = 5_000;
   private lastHeardAt = 0;
   private localDraining = false;
   private remoteDraining = false;
@@ -71,16 +69,22 @@ export class NodeSession implements SupervisorListener {
   private readonly now: () => number;
   private readonly connection: Connection;
   private readonly pump: EventPump;
+  private readonly lease: NodeLease;
+  private readonly out: OutgoingFrames;
+  private readonly send: OutgoingFrames["send"];
   private readonly log: Logger;
 
   constructor(private readonly opts: SessionOptions) {
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
+    this.lease = new NodeLease(opts.clock ?? MONOTONIC_CLOCK, () => this.leaseExpired());
     opts.supervisor.subscribe(this);
+    this.out = new OutgoingFrames((text) => this.connection.send(text), opts.log);
+    this.send = this.out.send.bind(this.out);
     this.pump = new EventPump({
       outbox: opts.outbox,
       claims: () => opts.supervisor.claims(),
-      send: (frame) => this.sendPumped(frame),
+      send: (frame) => this.out.sendPumped(frame),
       ...(opts.flushIntervalMs !== undefined ? { flushIntervalMs: opts.flushIntervalMs } : {}),
     });
     this.connection = new Connection({
@@ -98,6 +102,11 @@ export class NodeSession implements SupervisorListener {
 
   get draining(): boolean {
     return this.localDraining || this.remoteDraining;
+  }
+
+  /** What is left of the node's lease on its monotonic clock; null when it holds none. */
+  leaseRemainingMs(): number | null {
+    return this.lease.remainingMs();
   }
 
   /** Runs until shut down or refused for good; the exit code is the daemon's. */
@@ -169,7 +178,7 @@ export class NodeSession implements SupervisorListener {
         claims: this.opts.supervisor.reports(),
         draining: this.draining,
       },
-      { id: this.nextId() },
+      { id: this.leaseFrameId() },
     );
     this.welcomeTimer = setTimeout(() => {
       this.log.warn("no welcome from the coordinator; reconnecting");
@@ -179,6 +188,7 @@ export class NodeSession implements SupervisorListener {
 
   private closed(): void {
     this.state = "down";
+    this.lease.disconnected();
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.welcomeTimer);
     this.heartbeatTimer = undefined;
@@ -203,9 +213,9 @@ export class NodeSession implements SupervisorListener {
   private dispatch(message: MessageOf<typeof CoordinatorToNode>): void {
     switch (message.type) {
       case "welcome":
-        return this.welcomed(message.payload);
+        return this.welcomed(message.payload, message.re);
       case "heartbeat.ack":
-        return this.reconcile(message.payload);
+        return this.reconcile(message.payload, message.re);
       case "claim.offer":
         return this.answerOffer(message.payload, message.id);
       case "claim.revoke":
@@ -222,7 +232,7 @@ export class NodeSession implements SupervisorListener {
 
   // ---- protocol ---------------------------------------------------------------------------
 
-  private welcomed(welcome: Welcome): void {
+  private welcomed(welcome: Welcome, re: string | undefined): void {
     if (this.state !== "hello") {
       this.log.warn({ state: this.state }, "unexpected welcome");
       return;
@@ -230,11 +240,17 @@ export class NodeSession implements SupervisorListener {
     clearTimeout(this.welcomeTimer);
     this.state = "ready";
     this.leaseMs = welcome.leaseMs;
-    this.applyDesired(welcome.desired);
+    this.leaseGraceMs = welcome.leaseGraceMs;
+    // The first lease runs from when the hello went out.
+    this.lease.renew(re, welcome.leaseMs);
     this.connection.resetBackoff();
-    this.log.info({ sessionId: welcome.sessionId, heartbeatIntervalMs: welcome.heartbeatIntervalMs }, "session started");
+    this.log.info(
+      { sessionId: welcome.sessionId, heartbeatIntervalMs: welcome.heartbeatIntervalMs, leaseMs: welcome.leaseMs },
+      "session started",
+    );
     this.heartbeatTimer = setInterval(() => this.beat(), welcome.heartbeatIntervalMs);
     this.pump.start();
+    this.applyDesired(welcome.desired);
   }
 
   private beat(): void {
@@ -250,18 +266,33 @@ export class NodeSession implements SupervisorListener {
   private sendHeartbeat(): void {
     if (this.state !== "ready") return;
     const { supervisor, capacity } = this.opts;
-    this.send("heartbeat", { claims: supervisor.reports(), capacity, draining: this.draining }, { id: this.nextId() });
+    this.send("heartbeat", { claims: supervisor.reports(), capacity, draining: this.draining }, { id: this.leaseFrameId() });
+  }
+
+  /**
+   * Self-fencing: the coordinator will soon count this node lost and hand its claims to others, so claims
+   * that must not run twice stop now (SIGKILL well within the coordinator's grace); `keep` claims go on.
+   */
+  private leaseExpired(): void {
+    if (this.finishing) return;
+    const graceMs = Math.min(2000, Math.floor(this.leaseGraceMs / 2));
+    const { stopped, kept } = this.opts.supervisor.fence(graceMs);
+    this.log.warn({ stopped, kept, killGraceMs: graceMs, connected: this.state !== "down" }, "lease ran out; fencing claims");
+    // Acks are not getting through on this socket (or there is none): start over on a fresh one.
+    if (this.state !== "down") this.connection.drop();
   }
 
   /** heartbeat.ack, and the one right after welcome, is the coordinator's diff of what the node holds. */
-  private reconcile(ack: HeartbeatAck): void {
+  private reconcile(ack: HeartbeatAck, re: string | undefined): void {
     this.leaseMs = ack.leaseMs;
+    this.lease.renew(re, ack.leaseMs);
     for (const revoke of ack.revoke) this.revoke(revoke);
-    for (const offer of ack.offers) this.answerOffer(offer);
     for (const { claimId, token, fromSeq } of ack.resend) {
       if (this.opts.supervisor.get(claimId)?.token === token) this.pump.resend(claimId, fromSeq);
     }
+    // Before the offers: a node the coordinator wants drained takes none of them.
     this.applyDesired(ack.desired);
+    for (const offer of ack.offers) this.answerOffer(offer);
   }
 
   private answerOffer(offer: ClaimOffer, re?: string): void {
@@ -302,6 +333,7 @@ export class NodeSession implements SupervisorListener {
     this.opts.supervisor.forget(claimId);
   }
 
+  /** Finish what runs (stopping it at the deadline), wait for the results' acks, then go offline like a SIGTERM. */
   private drainRequested({ deadlineMs }: NodeDrain): void {
     this.log.info({ deadlineMs }, "the coordinator asked the node to drain");
     this.remoteDraining = true;
@@ -309,19 +341,25 @@ export class NodeSession implements SupervisorListener {
     if (deadlineMs !== null)
       this.deadlineTimer = setTimeout(() => void this.opts.supervisor.stopAll("drain_deadline"), deadlineMs);
     this.sendHeartbeat();
+    this.finishIfIdle();
   }
 
+  /**
+   * A drain, once begun, ends with the daemon's exit: the coordinator has no undrain, and a heartbeat.ack it
+   * built just before the drain must not cancel it (or its deadline).
+   */
   private applyDesired(desired: NodeDesired): void {
-    if (desired.draining === this.remoteDraining) return;
-    this.remoteDraining = desired.draining;
-    if (!desired.draining) clearTimeout(this.deadlineTimer);
-    this.log.info({ draining: desired.draining }, "desired drain state changed");
+    if (!desired.draining || this.remoteDraining) return;
+    this.remoteDraining = true;
+    this.log.info("the coordinator wants the node drained");
+    this.sendHeartbeat();
+    this.finishIfIdle();
   }
 
   // ---- shutdown and plumbing --------------------------------------------------------------
 
   private finishIfIdle(): void {
-    if (this.localDraining && this.opts.supervisor.isIdle()) this.finish();
+    if (this.draining && this.opts.supervisor.isIdle()) this.finish();
   }
 
   private finish(): void {
@@ -334,32 +372,17 @@ export class NodeSession implements SupervisorListener {
   }
 
   private stopTimers(): void {
+    this.lease.stop();
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.welcomeTimer);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.ackWaitTimer);
   }
 
-  private nextId(): string {
-    this.messageCount += 1;
-    return `n${this.messageCount}`;
-  }
-
-  private sendPumped(frame: PumpFrame): boolean {
-    const ids = { id: this.nextId() };
-    return frame.type === "claim.events"
-      ? this.send("claim.events", frame.payload, ids)
-      : this.send("claim.done", frame.payload, ids);
-  }
-
-  private send<K extends NodeFrameType>(type: K, payload: z.input<NodeCatalog[K]>, ids: { id?: string; re?: string } = {}): boolean {
-    let text: string;
-    try {
-      text = encodeFrame(NodeToCoordinator, type, payload, ids);
-    } catch (err) {
-      this.log.error({ err, type }, "not sending an invalid frame");
-      return false;
-    }
-    return this.connection.send(text);
+  /** An id for a frame whose reply renews the lease from the moment it is sent. */
+  private leaseFrameId(): string {
+    const id = this.out.nextId();
+    this.lease.sent(id);
+    return id;
   }
 }

@@ -1,8 +1,8 @@
 // How a worker's end becomes the outcome a claim reports in claim.done.
 import type { ClaimOutcome } from "@muster/protocol";
 
-/** Why the node stopped a worker itself. */
-export type StopCause = "timeout" | "revoked" | "shutdown" | "drain_deadline";
+/** Why the node stopped a worker itself; `lost`: the node's lease ran out and the task must not run on unfenced. */
+export type StopCause = "timeout" | "revoked" | "shutdown" | "drain_deadline" | "lost";
 
 export type WorkerEnd =
   | { kind: "exited"; exitCode: number | null; signal: string | null; stoppedBy: StopCause | null }
@@ -22,6 +22,8 @@ export function claimOutcome(end: WorkerEnd, timeoutMs: number): ClaimOutcome {
       return { status: "failed", ...base, reason: "interrupted", message: "the node daemon shut down" };
     case "drain_deadline":
       return { status: "failed", ...base, reason: "interrupted", message: "the node's drain deadline passed" };
+    case "lost":
+      return { status: "failed", ...base, reason: "lost", message: "the node lost its lease with the coordinator" };
     case null:
       break;
   }

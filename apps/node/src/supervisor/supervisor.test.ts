@@ -6,7 +6,7 @@ import { ClaimOffer, type ClaimRecord, type TaskSpec } from "@muster/protocol";
 import { AgentCatalog } from "../agents/catalog.js";
 import { AgentsConfig } from "../config.js";
 import { silentLogger } from "../log.js";
-import { Supervisor, type HeldClaim } from "./supervisor.js";
+import { Supervisor, type HeldClaim, type SupervisorOptions } from "./supervisor.js";
 
 const NODE = process.execPath;
 let dataDir: string;
@@ -23,7 +23,7 @@ function offer(n: number, task: Partial<TaskSpec> & { argv?: string[] }, token =
   });
 }
 
-function setup(capacity = 2, killGraceMs = 5000) {
+function setup(capacity = 2, killGraceMs = 5000, hooks: Pick<SupervisorOptions, "journal" | "watchdog"> = {}) {
   const supervisor = new Supervisor({
     capacity,
     dataDir,
@@ -32,6 +32,7 @@ function setup(capacity = 2, killGraceMs = 5000) {
     daemonEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     log: silentLogger(),
     killGraceMs,
+    ...hooks,
   });
   const records = new Map<string, ClaimRecord[]>();
   const exited: HeldClaim[] = [];
@@ -145,5 +146,63 @@ describe("supervisor", () => {
     supervisor.offer(offer(1, { argv: ["sleep", "30"], timeoutMs: 200 }), { draining: false });
     await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
     expect(exited[0]!.done!.outcome).toMatchObject({ status: "failed", reason: "timeout" });
+  });
+
+  it("writes each claim, its worker's group and its result down, and tells the watchdog before the spawn", async () => {
+    const events: string[] = [];
+    const { supervisor, exited } = setup(2, 5000, {
+      journal: {
+        opened: (o) => events.push(`opened ${o.claimId}`),
+        workerStarted: (id) => events.push(`pgid ${id}`),
+        finished: (d) => events.push(`result ${d.claimId} ${d.outcome.status}`),
+      },
+      watchdog: {
+        watch: (id) => events.push(`watch ${id}`),
+        started: (id) => events.push(`started ${id}`),
+        unwatch: (id) => events.push(`unwatch ${id}`),
+      },
+    });
+    supervisor.offer(offer(1, { argv: ["true"] }), { draining: false });
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    expect(events).toEqual(["opened clm_1", "watch clm_1", "pgid clm_1", "started clm_1", "unwatch clm_1", "result clm_1 succeeded"]);
+  });
+
+  it("rejects an offer it cannot write down", () => {
+    const { supervisor } = setup(2, 5000, {
+      journal: {
+        opened: () => {
+          throw new Error("ENOSPC");
+        },
+        workerStarted() {},
+        finished() {},
+      },
+    });
+    expect(supervisor.offer(sleeper(1), { draining: false })).toMatchObject({ accept: false, message: expect.stringMatching(/ENOSPC/) });
+    expect(supervisor.isIdle()).toBe(true);
+  });
+
+  it("fences only the claims that must stop when the lease is gone, as lost", async () => {
+    const { supervisor, records, exited } = setup(3);
+    supervisor.offer(sleeper(1), { draining: false });
+    supervisor.offer(offer(2, { argv: [NODE, "-e", "setInterval(() => {}, 1000)"], onDisconnect: "keep" }), { draining: false });
+    await expect.poll(() => supervisor.reports().map((r) => r.phase), { timeout: 5000, interval: 10 }).toEqual(["running", "running"]);
+    await expect.poll(() => records.get("clm_1")?.length ?? 0, { timeout: 5000, interval: 10 }).toBeGreaterThan(1);
+    expect(supervisor.fence(100)).toEqual({ stopped: 1, kept: 1 });
+    await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
+    expect(exited[0]!.done!.outcome).toMatchObject({ status: "failed", reason: "lost" });
+    expect(supervisor.get("clm_2")!.phase).toBe("running");
+    expect(supervisor.fence(100)).toEqual({ stopped: 0, kept: 1 });
+    await supervisor.stopAll("shutdown");
+  });
+
+  it("reports restored claims until their results are acked, and runs nothing for them", () => {
+    const { supervisor } = setup(1);
+    const done = { claimId: "clm_1", taskId: "tsk_1", token: 1, lastSeq: 4, outcome: { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restarted" }, finishedAt: 1 };
+    supervisor.restore([{ offer: sleeper(1), done, phase: "interrupted" }]);
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "interrupted", lastSeq: 4 }]);
+    expect(supervisor.busy()).toBe(0);
+    expect(supervisor.offer(sleeper(1), { draining: false })).toEqual({ accept: true, duplicate: true });
+    supervisor.forget("clm_1");
+    expect(supervisor.isIdle()).toBe(true);
   });
 });

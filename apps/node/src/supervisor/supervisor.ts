@@ -5,6 +5,7 @@ import type { ClaimDone, ClaimOffer, ClaimPhase, ClaimRecord, ClaimReject, Claim
 import type { AgentCheck, AgentEntry, AgentRun } from "../agents/catalog.js";
 import type { Logger } from "../log.js";
 import { workerEnv } from "./env.js";
+import { NO_JOURNAL, NO_WATCHDOG, type ClaimJournal, type WorkerWatchdog } from "./journal.js";
 import { claimOutcome, type StopCause, type WorkerEnd } from "./outcome.js";
 import { startWorker, type Worker } from "./worker.js";
 
@@ -20,6 +21,13 @@ export interface HeldClaim {
   lastSeq: number;
   /** Set when the worker has ended; sent as claim.done until the coordinator acks it. */
   done: ClaimDone | null;
+}
+
+/** A claim read back from the outbox after a restart; its worker is gone, so it only waits for its result's ack. */
+export interface RestoredClaim {
+  offer: ClaimOffer;
+  done: ClaimDone;
+  phase: "exited" | "interrupted";
 }
 
 export type OfferDecision =
@@ -47,6 +55,10 @@ export interface SupervisorOptions {
   log: Logger;
   killGraceMs?: number;
   now?: () => number;
+  /** Where claims, worker process groups and results are written down; nothing by default. */
+  journal?: ClaimJournal;
+  /** Kills the workers should the daemon die; nothing by default. */
+  watchdog?: WorkerWatchdog;
 }
 
 interface Slot {
@@ -66,9 +78,13 @@ export class Supervisor {
   private readonly dying = new Set<Worker>();
   private listener = NO_LISTENER;
   private readonly now: () => number;
+  private readonly journal: ClaimJournal;
+  private readonly watchdog: WorkerWatchdog;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.now = opts.now ?? Date.now;
+    this.journal = opts.journal ?? NO_JOURNAL;
+    this.watchdog = opts.watchdog ?? NO_WATCHDOG;
   }
 
   subscribe(listener: SupervisorListener): void {
@@ -110,21 +126,46 @@ export class Supervisor {
     if (!check.ok) return { accept: false, reason: check.reason, message: check.message };
     if (this.busy() >= this.opts.capacity)
       return { accept: false, reason: "no_capacity", message: `all ${this.opts.capacity} slots are busy` };
-    const claim: HeldClaim = {
-      claimId: offer.claimId,
-      taskId: offer.taskId,
-      token: offer.token,
-      attempt: offer.attempt,
-      task: offer.task,
-      workdir: join(this.opts.dataDir, "work", offer.claimId),
-      phase: "accepted",
-      lastSeq: 0,
-      done: null,
-    };
+    try {
+      this.journal.opened(offer);
+    } catch (err) {
+      this.opts.log.error({ err, claimId: offer.claimId }, "cannot record the claim; rejecting it");
+      return { accept: false, reason: "no_capacity", message: `the node cannot record the claim: ${(err as Error).message}` };
+    }
+    const claim = this.heldClaim(offer, "accepted", null);
     const slot: Slot = { claim, worker: null, stopCause: null, settled: Promise.resolve() };
     this.slots.set(claim.claimId, slot);
     slot.settled = this.run(slot, check.agent);
     return { accept: true, duplicate: false };
+  }
+
+  /** Takes back the claims a previous daemon held; they are reported until the coordinator acks their results. */
+  restore(claims: readonly RestoredClaim[]): void {
+    for (const { offer, done, phase } of claims) {
+      if (this.slots.has(offer.claimId)) continue;
+      const claim = this.heldClaim(offer, phase, done);
+      this.slots.set(claim.claimId, { claim, worker: null, stopCause: null, settled: Promise.resolve() });
+    }
+  }
+
+  /**
+   * The node's lease ran out: stops every claim whose task must not run on without one (onDisconnect stop),
+   * with SIGKILL after `graceMs`; their results say `lost`. Returns how many were stopped and kept.
+   */
+  fence(graceMs: number): { stopped: number; kept: number } {
+    let stopped = 0;
+    let kept = 0;
+    for (const slot of this.slots.values()) {
+      if (slot.stopCause || (slot.claim.phase !== "accepted" && slot.claim.phase !== "running")) continue;
+      if (slot.claim.task.onDisconnect === "keep") {
+        kept += 1;
+        continue;
+      }
+      stopped += 1;
+      slot.stopCause = "lost";
+      slot.worker?.stop("lost", graceMs);
+    }
+    return { stopped, kept };
   }
 
   /** Stops the claim's worker and forgets the claim at once; it produces no result. */
@@ -149,7 +190,7 @@ export class Supervisor {
   /** Drops a claim whose result the coordinator has stored. */
   forget(claimId: string): void {
     const slot = this.slots.get(claimId);
-    if (!slot || slot.claim.phase !== "exited") return;
+    if (!slot || slot.claim.done === null) return;
     this.slots.delete(claimId);
     this.checkIdle();
   }
@@ -162,7 +203,7 @@ export class Supervisor {
     const waits: Promise<unknown>[] = [...this.dying].map((w) => w.ended);
     for (const slot of this.slots.values()) {
       waits.push(slot.settled);
-      if (slot.claim.phase === "exited" || slot.stopCause) continue;
+      if (slot.claim.done || slot.stopCause) continue;
       slot.stopCause = cause;
       slot.worker?.stop(cause);
     }
@@ -185,6 +226,20 @@ export class Supervisor {
     this.finish(slot, end);
   }
 
+  private heldClaim(offer: ClaimOffer, phase: ClaimPhase, done: ClaimDone | null): HeldClaim {
+    return {
+      claimId: offer.claimId,
+      taskId: offer.taskId,
+      token: offer.token,
+      attempt: offer.attempt,
+      task: offer.task,
+      workdir: join(this.opts.dataDir, "work", offer.claimId),
+      phase,
+      lastSeq: done?.lastSeq ?? 0,
+      done,
+    };
+  }
+
   private async prepareWorkdir({ task, workdir, promptFile }: AgentRun): Promise<void> {
     await mkdir(workdir, { recursive: true });
     if (task.prompt !== null) {
@@ -195,6 +250,7 @@ export class Supervisor {
 
   private async runWorker(slot: Slot, command: string[]): Promise<WorkerEnd> {
     const { claim } = slot;
+    this.watchdog.watch(claim.claimId);
     const worker = startWorker({
       command,
       cwd: claim.workdir,
@@ -216,9 +272,16 @@ export class Supervisor {
       },
     });
     slot.worker = worker;
-    if (worker.pid !== undefined) claim.phase = "running";
+    if (worker.pid !== undefined) {
+      claim.phase = "running";
+      // Detached, so the worker leads its own group: its pid is the pgid.
+      this.journal.workerStarted(claim.claimId, worker.pid);
+      this.watchdog.started(claim.claimId, worker.pid);
+    }
     this.opts.log.info({ claimId: claim.claimId, taskId: claim.taskId, pid: worker.pid, agent: claim.task.agent }, "worker started");
-    return worker.ended;
+    const end = await worker.ended;
+    this.watchdog.unwatch(claim.claimId);
+    return end;
   }
 
   private finish(slot: Slot, end: WorkerEnd): void {
@@ -233,6 +296,7 @@ export class Supervisor {
       outcome,
       finishedAt: this.now(),
     };
+    this.journal.finished(claim.done);
     this.opts.log.info(
       { claimId: claim.claimId, status: outcome.status, reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal },
       "worker ended",

@@ -27,8 +27,8 @@ export interface WorkerOptions {
 
 export interface Worker {
   readonly pid: number | undefined;
-  /** SIGTERM to the whole group, SIGKILL after the grace; later calls are ignored. */
-  stop(cause: StopCause): void;
+  /** SIGTERM to the whole group, SIGKILL after the grace (`graceMs` overrides it); later calls are ignored. */
+  stop(cause: StopCause, graceMs?: number): void;
   /** Settles once the process has ended and its output is drained; never rejects. */
   readonly ended: Promise<WorkerEnd>;
 }
@@ -101,11 +101,11 @@ export function startWorker(opts: WorkerOptions): Worker {
   let stoppedBy: StopCause | null = null;
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
-  const stop = (cause: StopCause) => {
+  const stop = (cause: StopCause, graceMs = killGraceMs) => {
     if (pid === undefined || stoppedBy !== null || exited) return;
     stoppedBy = cause;
     signalGroup(pid, "SIGTERM");
-    killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), killGraceMs);
+    killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
   };
   const timeoutTimer = pid === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
   // A worker never leaves processes behind: what is still in its group when the leader exits dies too.

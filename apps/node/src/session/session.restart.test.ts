@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ClaimOffer, type ClaimRecord } from "@muster/protocol";
+import { generateNodeKeyPair, type NodeKeyPair } from "../identity/keys.js";
+import { silentLogger } from "../log.js";
+import { FakeCoordinator } from "./coordinator.fake.js";
+import { offer, ref, startTestNode, type TestNode } from "./node.fake.js";
+import { DiskOutbox } from "./outbox.js";
+
+let coord: FakeCoordinator;
+let keys: NodeKeyPair;
+let node: TestNode | null;
+
+beforeEach(async () => {
+  coord = new FakeCoordinator();
+  await coord.start();
+  keys = await generateNodeKeyPair();
+  node = null;
+});
+
+afterEach(async () => {
+  node?.session.stopWorkers();
+  await node?.running;
+  await coord.stop();
+});
+
+const log = (seq: number): ClaimRecord => ({ seq, ts: 0, kind: "log", stream: "stdout", text: `l${seq}` });
+
+describe("restart", () => {
+  it("reports what a crashed daemon held (interrupted or exited), re-sends its unacked records and results, then forgets them", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "muster-restart-"));
+    // What a daemon SIGKILLed mid-work leaves: claim 1 was running, claim 2 had ended but its result was not acked.
+    const before = DiskOutbox.open(join(dataDir, "claims"), silentLogger()).outbox;
+    before.opened(ClaimOffer.parse(offer(1, ["sleep", "30"])));
+    for (let seq = 1; seq <= 3; seq++) before.append("clm_1", log(seq));
+    before.ack("clm_1", 1);
+    before.opened(ClaimOffer.parse(offer(2, ["true"])));
+    before.append("clm_2", log(1));
+    before.finished({ ...ref(2), lastSeq: 1, outcome: { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null }, finishedAt: 1 });
+
+    node = await startTestNode(coord, keys, { dataDir });
+    const hello = await coord.welcome();
+    expect(hello.payload.claims).toEqual([
+      { ...ref(1), phase: "interrupted", lastSeq: 3 },
+      { ...ref(2), phase: "exited", lastSeq: 1 },
+    ]);
+    const events = [await coord.take("claim.events"), await coord.take("claim.events")].map((f) => f.payload);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { ...ref(1), records: [log(2), log(3)] },
+        { ...ref(2), records: [log(1)] },
+      ]),
+    );
+    const results = [await coord.take("claim.done"), await coord.take("claim.done")].map((f) => f.payload);
+    expect(results).toContainEqual(
+      expect.objectContaining({
+        ...ref(1),
+        lastSeq: 3,
+        outcome: { status: "failed", exitCode: null, signal: null, reason: "interrupted", message: "the node daemon restarted" },
+      }),
+    );
+    expect(results).toContainEqual(expect.objectContaining({ ...ref(2), outcome: expect.objectContaining({ status: "succeeded" }) }));
+
+    coord.send("ack", { ...ref(1), seq: 3, done: true });
+    coord.send("ack", { ...ref(2), seq: 1, done: true });
+    coord.inbox.length = 0;
+    await expect.poll(async () => (await coord.take("heartbeat")).payload.claims, { timeout: 2000, interval: 1 }).toEqual([]);
+    expect(existsSync(join(dataDir, "claims", "clm_1"))).toBe(false);
+    expect(existsSync(join(dataDir, "claims", "clm_2"))).toBe(false);
+  });
+});
