@@ -19,17 +19,24 @@ export class Proc {
   #waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
 
   constructor(readonly name: string, readonly child: ChildProcess) {
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) {
-        if (!line) continue;
-        this.lines.push(line);
-        if (process.env.MUSTER_TEST_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
-        this.#waiters = this.#waiters.filter((w) => (w.re.test(line) ? (w.resolve(line), false) : true));
-      }
+    // A pipe delivers chunks, not lines: keep the unfinished tail of each stream until its newline arrives.
+    const reader = () => {
+      let tail = "";
+      return (chunk: Buffer) => {
+        const parts = (tail + chunk.toString()).split("\n");
+        tail = parts.pop() ?? "";
+        for (const line of parts) if (line) this.#line(line);
+      };
     };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
+    child.stdout?.on("data", reader());
+    child.stderr?.on("data", reader());
     this.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  #line(line: string): void {
+    this.lines.push(line);
+    if (process.env.MUSTER_TEST_VERBOSE) process.stderr.write(`[${this.name}] ${line}\n`);
+    this.#waiters = this.#waiters.filter((w) => (w.re.test(line) ? (w.resolve(line), false) : true));
   }
 
   /** Waits for an output line matching `re` (already printed or still to come). */
