@@ -257,12 +257,15 @@ describe.each(kinds)("coordinator edges on %s", (kind) => {
 
       const rescuer = await enrolled("rescuer");
       const rs = await connected(rescuer);
-      const beat = setInterval(() => rs.send("heartbeat", { claims: [], capacity: 2 }, "hb"), 200);
+      // A well-behaved node reports every claim it holds in each heartbeat.
+      const held: object[] = [];
+      const beat = setInterval(() => rs.send("heartbeat", { claims: held, capacity: 2 }, "hb"), 200);
       try {
         const second = (await rs.type("claim.offer", 10_000)).payload;
         expect(second.token).toBe(2);
         expect(second.attempt).toBe(2);
         const ref2 = { claimId: second.claimId, taskId: second.taskId, token: second.token };
+        held.push({ ...ref2, phase: "running", lastSeq: 0 });
         rs.send("claim.accept", ref2);
 
         zs.send("claim.events", { ...ref, records: [{ seq: 2, ts: Date.now(), kind: "log", stream: "stdout", text: "zombie\n" }] }, "z2");
@@ -303,6 +306,81 @@ describe.each(kinds)("coordinator edges on %s", (kind) => {
       const bad = await api<any>(c, "POST", `/v1/nodes/${id.nodeId}/drain`, { deadlineMs: "soon" });
       expect(bad.status).toBe(400);
       ws.close();
+    });
+  });
+
+  describe("scheduling", () => {
+    const task = async (id: string) => (await api<any>(c, "GET", `/v1/tasks/${id}`)).body;
+    const pendingOf = (id: string, re: RegExp) =>
+      eventually(async () => {
+        const t = await task(id);
+        return re.test(t.pending ?? "") ? t.pending : undefined;
+      }, 10_000, `task ${id} to say ${re}`);
+
+    it("says why a task cannot be placed, in the task and the list", async () => {
+      const id = await node();
+      const ws = await connected(id);
+      const beat = setInterval(() => ws.send("heartbeat", { claims: [], capacity: 2 }, "hb"), 200);
+      try {
+        const gpu = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["x"], selector: "gpu=true" });
+        expect(await pendingOf(gpu.body.id, /no node has label gpu=true/)).toBe("no node has label gpu=true");
+        const codex = await api<any>(c, "POST", "/v1/tasks", { agent: "codex", prompt: "hi" });
+        await pendingOf(codex.body.id, /agent codex on no connected node/);
+        const list = await api<any>(c, "GET", "/v1/tasks?state=queued");
+        expect(list.body.tasks.find((t: any) => t.id === gpu.body.id).pending).toBe("no node has label gpu=true");
+        for (const t of [gpu, codex]) await api(c, "POST", `/v1/tasks/${t.body.id}/cancel`);
+      } finally {
+        clearInterval(beat);
+        ws.close();
+      }
+    });
+
+    it("keeps a concurrency group to its limit and explains the wait", async () => {
+      const id = (await enrol(c, await createJoinKey(c), "grouped", { labels: { pool: "group" }, capacity: 4 })).identity!;
+      const ws = await connected(id);
+      const held: object[] = [];
+      const beat = setInterval(() => ws.send("heartbeat", { claims: held, capacity: 4 }, "hb"), 200);
+      try {
+        const body = { agent: "exec", argv: ["x"], selector: "pool=group", group: "repo:acme/web", groupLimit: 1 };
+        const first = await api<any>(c, "POST", "/v1/tasks", body);
+        const second = await api<any>(c, "POST", "/v1/tasks", body);
+        const offer = (await ws.type("claim.offer")).payload;
+        expect(offer.taskId).toBe(first.body.id);
+        held.push({ claimId: offer.claimId, taskId: offer.taskId, token: offer.token, phase: "running", lastSeq: 0 });
+        ws.send("claim.accept", { claimId: offer.claimId, taskId: offer.taskId, token: offer.token });
+        expect(await pendingOf(second.body.id, /group/)).toBe("group repo:acme/web is at its limit (1 of 1 running)");
+        await api(c, "POST", `/v1/tasks/${first.body.id}/cancel`);
+        held.length = 0;
+        expect((await ws.type("claim.offer", 10_000)).payload.taskId).toBe(second.body.id);
+        await api(c, "POST", `/v1/tasks/${second.body.id}/cancel`);
+      } finally {
+        clearInterval(beat);
+        ws.close();
+      }
+    });
+
+    it("retries a finished task as a new attempt, and refuses to retry one still queued", async () => {
+      const t = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["x"], selector: "nowhere=true" });
+      const early = await api<any>(c, "POST", `/v1/tasks/${t.body.id}/retry`);
+      expect(early.status).toBe(409);
+      await api(c, "POST", `/v1/tasks/${t.body.id}/cancel`);
+      const again = await api<any>(c, "POST", `/v1/tasks/${t.body.id}/retry`);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ state: "queued", finishedAt: null, reason: null });
+      await api(c, "POST", `/v1/tasks/${t.body.id}/cancel`);
+    });
+
+    it.each([
+      ["a group limit without a group", { groupLimit: 2 }],
+      ["spread without a label", { policy: "spread" }],
+      ["an unknown policy", { policy: "fastest" }],
+      ["a negative cost limit", { maxCostUsd: -1 }],
+      ["an unknown retry reason", { retryOn: ["bad_luck"] }],
+      ["keep without idempotent", { onDisconnect: "keep" }],
+    ])("rejects %s", async (_what, extra) => {
+      const res = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["x"], ...extra });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("validation_failed");
     });
   });
 

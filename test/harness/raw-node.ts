@@ -92,7 +92,7 @@ export class RawSocket {
       return Promise.resolve(seen);
     }
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs}ms; got ${JSON.stringify(this.frames)}`)), timeoutMs);
+      const t = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs}ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
       this.#waiters.push({
         pred,
         resolve: (f) => {

@@ -1,7 +1,7 @@
 // One zod-parsed configuration, from flags then environment then defaults; a bad setting fails at boot.
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { parseDuration } from "@muster/protocol";
+import { parseDuration, PlacementPolicy, RetryableReason } from "@muster/protocol";
 import { z } from "zod";
 
 export const Config = z.object({
@@ -18,6 +18,16 @@ export const Config = z.object({
   /** First retry waits up to this long (full jitter), doubling with each attempt up to retryBackoffMaxMs. */
   retryBackoffMs: z.number().int().nonnegative().default(500),
   retryBackoffMaxMs: z.number().int().nonnegative().default(300_000),
+  /** Placement policy for tasks that do not name one. */
+  placementPolicy: PlacementPolicy.default("least-loaded"),
+  /** How long an `affinity` task waits for its preferred node before taking any. */
+  affinityWaitMs: z.number().int().nonnegative().default(30_000),
+  /** A queued task gains one priority point per this much waiting (0: no aging). */
+  priorityAgingMs: z.number().int().nonnegative().default(60_000),
+  /** Fleet spend per UTC day (USD) after which nothing new is placed. */
+  dailyBudgetUsd: z.number().positive().optional(),
+  /** Failure reasons re-queued while attempts remain, for tasks that do not say. */
+  retryOn: z.array(RetryableReason).default(["lost", "interrupted", "revoked"]),
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
@@ -37,6 +47,11 @@ export interface ConfigInput {
   lease?: string | undefined;
   leaseGrace?: string | undefined;
   retryBackoff?: string | undefined;
+  placementPolicy?: string | undefined;
+  affinityWait?: string | undefined;
+  priorityAging?: string | undefined;
+  dailyBudget?: string | undefined;
+  retryOn?: string | undefined;
 }
 
 function duration(name: string, text: string | undefined): number | undefined {
@@ -46,6 +61,23 @@ function duration(name: string, text: string | undefined): number | undefined {
   } catch (err) {
     throw new ConfigError(`${name}: ${(err as Error).message}`);
   }
+}
+
+/** "0" or "off" turns aging off. */
+function aging(text: string | undefined): number | undefined {
+  if (text === "0" || text === "off") return 0;
+  return duration("priority aging", text);
+}
+
+function money(text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text.replace(/^\$/, ""));
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`daily budget: "${text}" is not an amount of USD`);
+  return n;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  return text === undefined || text === "" ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
@@ -60,6 +92,11 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     leaseGraceMs: duration("lease grace", pick(flags.leaseGrace, "MUSTER_LEASE_GRACE")),
     retryBackoffMs: duration("retry backoff", pick(flags.retryBackoff, "MUSTER_RETRY_BACKOFF")),
     adminToken: env.MUSTER_ADMIN_TOKEN || undefined,
+    placementPolicy: pick(flags.placementPolicy, "MUSTER_PLACEMENT_POLICY"),
+    affinityWaitMs: duration("affinity wait", pick(flags.affinityWait, "MUSTER_AFFINITY_WAIT")),
+    priorityAgingMs: aging(pick(flags.priorityAging, "MUSTER_PRIORITY_AGING")),
+    dailyBudgetUsd: money(pick(flags.dailyBudget, "MUSTER_DAILY_BUDGET")),
+    retryOn: list(pick(flags.retryOn, "MUSTER_RETRY_ON")),
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

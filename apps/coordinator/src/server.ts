@@ -42,7 +42,11 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   const adminToken = await bootstrapAdminToken(db, { dataDir: config.dataDir, envToken: config.adminToken, log });
   const bus = new EventBus();
   const journal = new Journal(log, bus);
-  const policy: RetryPolicy = { backoffMs: config.retryBackoffMs, backoffMaxMs: config.retryBackoffMaxMs };
+  const policy: RetryPolicy = {
+    backoffMs: config.retryBackoffMs,
+    backoffMaxMs: config.retryBackoffMaxMs,
+    retryOn: config.retryOn,
+  };
   let gateway: Gateway | null = null;
   const scheduler = new Scheduler({
     db,
@@ -51,6 +55,10 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     journal,
     leaseMs: config.leaseMs,
     targets: () => gateway?.targets() ?? [],
+    policy: config.placementPolicy,
+    affinityWaitMs: config.affinityWaitMs,
+    priorityAgingMs: config.priorityAgingMs,
+    dailyBudgetUsd: config.dailyBudgetUsd,
   });
   const sweeper = new LeaseSweeper({
     db,
@@ -99,6 +107,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     audience,
     startedAt: new Date(clock.now()),
     bodyLimitBytes: config.bodyLimitBytes,
+    dailyBudgetUsd: config.dailyBudgetUsd,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));

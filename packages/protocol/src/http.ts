@@ -1,8 +1,8 @@
 // Every HTTP request and response body of the coordinator's API.
 import { z } from "zod";
 import { AgentInfo, ClaimRecord } from "./messages.js";
-import { ClaimState, FailureReason, NodeState, Role, TaskState } from "./states.js";
-import { OnDisconnect } from "./task.js";
+import { ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
+import { OnDisconnect, RetryableReason } from "./task.js";
 import { Id, Iso, Labels, NodeName } from "./values.js";
 
 export const Health = z.object({ status: z.literal("ok") });
@@ -146,6 +146,17 @@ export const TaskView = z.object({
   onDisconnect: OnDisconnect,
   /** A re-queued task waits until then before it is placed again (retry backoff). */
   notBefore: Iso.nullable(),
+  policy: PlacementPolicy.nullable(),
+  affinityKey: z.string().nullable(),
+  spreadLabel: z.string().nullable(),
+  group: z.string().nullable(),
+  groupLimit: z.number().int().nullable(),
+  maxCostUsd: z.number().nullable(),
+  retryOn: z.array(RetryableReason).nullable(),
+  /** Spend reported by the agent across all attempts (USD). */
+  costUsd: z.number(),
+  /** Why a queued task is not placed yet, e.g. "no node has label gpu=true"; null when nothing holds it back. */
+  pending: z.string().nullable(),
   state: TaskState,
   attempts: z.number().int(),
   nodeId: Id.nullable(),
@@ -218,6 +229,14 @@ export const Status = z.object({
   }),
   nodes: z.array(NodeView),
   tasks: TaskCounts,
+  budget: z.object({
+    /** The fleet's daily budget in USD, null when there is none. */
+    dailyUsd: z.number().nullable(),
+    /** Spend reported since 00:00 UTC. */
+    spentTodayUsd: z.number(),
+    /** True when the day's spend reached the budget: nothing new is placed. */
+    exhausted: z.boolean(),
+  }),
 });
 export type Status = z.infer<typeof Status>;
 

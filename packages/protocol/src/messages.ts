@@ -54,14 +54,56 @@ export const ProgressRecord = z.object({
   message: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
+/** The claim's spend so far: cumulative totals, each record superseding the one before. */
 export const CostRecord = z.object({
   ...RecordBase,
   kind: z.literal("cost"),
   usd: z.number().nonnegative(),
   inputTokens: z.number().int().nonnegative().optional(),
   outputTokens: z.number().int().nonnegative().optional(),
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
 });
-export const ClaimRecord = z.discriminatedUnion("kind", [LogRecord, StartedRecord, ProgressRecord, CostRecord]);
+/** Something an agent said (parsed from its machine-readable output). */
+export const MessageRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("message"),
+  role: z.enum(["assistant", "user", "system"]),
+  text: z.string(),
+});
+export const ToolCallRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("tool_call"),
+  callId: z.string().nullable(),
+  name: z.string(),
+  input: z.unknown(),
+});
+export const ToolResultRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("tool_result"),
+  callId: z.string().nullable(),
+  ok: z.boolean(),
+  output: z.string(),
+});
+/** The agent's own closing words and totals. */
+export const SummaryRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("summary"),
+  text: z.string(),
+  ok: z.boolean(),
+  turns: z.number().int().nonnegative().optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+});
+export const ClaimRecord = z.discriminatedUnion("kind", [
+  LogRecord,
+  StartedRecord,
+  ProgressRecord,
+  CostRecord,
+  MessageRecord,
+  ToolCallRecord,
+  ToolResultRecord,
+  SummaryRecord,
+]);
 export type ClaimRecord = z.infer<typeof ClaimRecord>;
 export type LogRecord = z.infer<typeof LogRecord>;
 

@@ -36,8 +36,13 @@ export const FailureReason = z.enum([
   "spawn_failed", // the agent could not be started
   "interrupted", // the node daemon restarted under it
   "revoked", // the coordinator took the claim back
+  "budget", // the task's cost limit was crossed
 ]);
 export type FailureReason = z.infer<typeof FailureReason>;
 
 export const Role = z.enum(["admin", "operator", "viewer"]);
 export type Role = z.infer<typeof Role>;
+
+/** How the scheduler picks among the nodes that fit a task. */
+export const PlacementPolicy = z.enum(["least-loaded", "earliest-idle", "round-robin", "affinity", "spread"]);
+export type PlacementPolicy = z.infer<typeof PlacementPolicy>;

@@ -1,6 +1,11 @@
 // The task as submitted, and the part of it a node needs to run one attempt.
 import { z } from "zod";
-import { AgentName, Labels } from "./values.js";
+import { PlacementPolicy } from "./states.js";
+import { AgentName, LabelKey, Labels } from "./values.js";
+
+/** Failure reasons a task may choose to be retried on. */
+export const RetryableReason = z.enum(["lost", "interrupted", "revoked", "exit_code", "timeout", "signal", "spawn_failed"]);
+export type RetryableReason = z.infer<typeof RetryableReason>;
 
 export const MAX_ARGV = 1024;
 export const MAX_PROMPT_BYTES = 256 * 1024;
@@ -30,6 +35,8 @@ export const TaskSpec = z.object({
   timeoutMs: z.number().int().positive().max(7 * 86_400_000),
   /** What the node does with the worker when it cannot renew its lease (DESIGN §4). */
   onDisconnect: OnDisconnect.default("stop"),
+  /** The node stops the worker once the cost the agent reports crosses this (USD). */
+  maxCostUsd: z.number().positive().nullable().default(null),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -56,9 +63,26 @@ export const CreateTaskRequest = z
     /** Running it twice does no harm; required for `onDisconnect: keep`. */
     idempotent: z.boolean().optional(),
     onDisconnect: OnDisconnect.optional(),
+    /** How to pick among fitting nodes; the coordinator's default when absent. */
+    policy: PlacementPolicy.optional(),
+    /** `affinity`: prefer the node that last ran a task with this key (default: the task's repo, if any). */
+    affinityKey: z.string().min(1).max(200).optional(),
+    /** `spread`: even out across the values of this node label, e.g. `zone`. */
+    spreadLabel: LabelKey.optional(),
+    /** Concurrency group: at most `groupLimit` tasks of one group run at once. */
+    group: z.string().min(1).max(200).optional(),
+    groupLimit: z.number().int().min(1).max(10_000).optional(),
+    /** Stop the worker when the cost the agent reports crosses this (USD). */
+    maxCostUsd: z.number().positive().max(100_000).optional(),
+    /** Failure reasons that re-queue the task while attempts remain; the coordinator's default when absent. */
+    retryOn: z.array(RetryableReason).max(10).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.groupLimit !== undefined && t.group === undefined)
+      ctx.addIssue({ code: "custom", path: ["groupLimit"], message: "groupLimit needs a group" });
+    if (t.policy === "spread" && !t.spreadLabel)
+      ctx.addIssue({ code: "custom", path: ["spreadLabel"], message: "policy spread needs spreadLabel (the label to spread over)" });
     if (t.onDisconnect === "keep" && !t.idempotent)
       ctx.addIssue({ code: "custom", path: ["onDisconnect"], message: "onDisconnect keep is only allowed for idempotent tasks" });
     if (t.agent === "exec") {

@@ -1,12 +1,12 @@
 // What each claim message does to the database: accept, records, done, reject, and a user's cancel.
 import type { ClaimAccept, ClaimDone, ClaimEvents, ClaimReject, ClaimRevoke, TaskState } from "@muster/protocol";
 import { isTerminalTaskState } from "@muster/protocol";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { MusterError } from "../errors.js";
 import type { Db, Tx } from "../store/db.js";
 import { claimRecords, claims, tasks } from "../store/schema.js";
 import { lockCurrentClaim, type ClaimRef, type ClaimRow, type TaskRow } from "./fencing.js";
-import { requeueOrFail, RETRYABLE_REASONS, type RetryPolicy } from "./retry.js";
+import { isRetryable, requeueOrFail, type RetryPolicy } from "./retry.js";
 import { canMoveTask, IllegalTransition } from "./transitions.js";
 
 export type Fenced<T> = { ok: true; value: T } | { ok: false; revoke: ClaimRevoke };
@@ -84,9 +84,22 @@ export async function storeRecords(
         .set({ state: moveTask(task, "running"), startedAt: task.startedAt ?? at, attempts: claim.attempt, updatedAt: now })
         .where(eq(tasks.id, task.id));
     }
+    await addCost(tx, claim, task, fresh);
     const seq = await advanceLastSeq(tx, claim, Math.min(...msg.records.map((r) => r.seq)));
     return { ok: true, value: { seq, fromSeq: claim.lastSeq + 1, started: Boolean(started) } };
   });
+}
+
+/** Cost records are cumulative per attempt: the claim keeps the highest, the task the sum over its claims. */
+async function addCost(tx: Tx, claim: ClaimRow, task: TaskRow, records: ClaimEvents["records"]): Promise<void> {
+  let usd = claim.costUsd;
+  for (const r of records) if (r.kind === "cost" && r.usd > usd) usd = r.usd;
+  if (usd === claim.costUsd) return;
+  await tx.update(claims).set({ costUsd: usd }).where(eq(claims.id, claim.id));
+  await tx
+    .update(tasks)
+    .set({ costUsd: sql`${tasks.costUsd} + ${usd - claim.costUsd}` })
+    .where(eq(tasks.id, task.id));
 }
 
 /** Moves the claim's contiguous high-water mark past any records that now close the gap. */
@@ -143,7 +156,7 @@ export async function finishClaim(
         acceptedAt: claim.acceptedAt ?? now,
       })
       .where(eq(claims.id, claim.id));
-    if (o.status === "failed" && o.reason && RETRYABLE_REASONS.includes(o.reason)) {
+    if (o.status === "failed" && o.reason && isRetryable(task, o.reason, policy)) {
       const settled = await requeueOrFail(tx, task, claim, {
         now,
         reason: o.reason,
@@ -220,5 +233,34 @@ export async function cancelTask(db: Db, taskId: string, now: Date): Promise<Can
       .where(eq(tasks.id, task.id))
       .returning();
     return { task: updated!, revoke };
+  });
+}
+
+/** Puts a finished task back in the queue as a new attempt, granting one more attempt if it had used them all. */
+export async function retryTask(db: Db, taskId: string, now: Date): Promise<TaskRow> {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
+    if (!task) throw new MusterError("not_found", `no task ${taskId}`);
+    if (!isTerminalTaskState(task.state as TaskState))
+      throw new MusterError("invalid_state", `task ${taskId} is ${task.state}; only a finished task can be retried`);
+    const [updated] = await tx
+      .update(tasks)
+      .set({
+        state: "queued",
+        currentClaimId: null,
+        nodeId: null,
+        exitCode: null,
+        reason: null,
+        message: null,
+        finishedAt: null,
+        notBefore: null,
+        pendingReason: null,
+        queuedAt: now,
+        maxAttempts: Math.max(task.maxAttempts, task.attempts + 1),
+        updatedAt: now,
+      })
+      .where(eq(tasks.id, task.id))
+      .returning();
+    return updated!;
   });
 }

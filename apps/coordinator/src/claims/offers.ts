@@ -18,6 +18,7 @@ export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): Cla
       env: task.env,
       timeoutMs: task.timeoutMs,
       onDisconnect: task.onDisconnect as ClaimOffer["task"]["onDisconnect"],
+      maxCostUsd: task.maxCostUsd,
     },
   };
 }

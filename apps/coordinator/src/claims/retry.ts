@@ -7,12 +7,20 @@ import type { ClaimRow, TaskRow } from "./fencing.js";
 import { canMoveTask } from "./transitions.js";
 
 /** Reasons that say nothing about the task itself, so another attempt may well succeed. */
-export const RETRYABLE_REASONS: readonly FailureReason[] = ["lost", "interrupted", "revoked"];
+export const DEFAULT_RETRY_ON: readonly FailureReason[] = ["lost", "interrupted", "revoked"];
 
 export interface RetryPolicy {
   backoffMs: number;
   backoffMaxMs: number;
+  /** Reasons re-queued for tasks that do not list their own. */
+  retryOn?: readonly FailureReason[];
   random?: () => number;
+}
+
+/** Whether a claim that ended for `reason` gives its task another attempt (attempts permitting). */
+export function isRetryable(task: Pick<TaskRow, "retryOn">, reason: FailureReason, policy: RetryPolicy): boolean {
+  const list = (task.retryOn as FailureReason[] | null) ?? policy.retryOn ?? DEFAULT_RETRY_ON;
+  return list.includes(reason);
 }
 
 /** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^(attempt-1))]. */
@@ -39,9 +47,11 @@ export async function requeueOrFail(
   const { now } = opts;
   const consumed = claim.state !== "offered";
   const attemptsLeft = !consumed || claim.attempt < task.maxAttempts;
-  const retry = RETRYABLE_REASONS.includes(opts.reason) && attemptsLeft && canMoveTask(task.state as TaskState, "queued");
+  // An offer the node never accepted was not an attempt: it goes back to the queue whatever the reason.
+  const retry = (!consumed || isRetryable(task, opts.reason, opts.policy)) && attemptsLeft && canMoveTask(task.state as TaskState, "queued");
   if (retry) {
     const delay = consumed ? retryDelayMs(claim.attempt, opts.policy) : 0;
+    const notBefore = new Date(now.getTime() + delay);
     await tx
       .update(tasks)
       .set({
@@ -49,9 +59,11 @@ export async function requeueOrFail(
         currentClaimId: null,
         nodeId: null,
         attempts: consumed ? claim.attempt : task.attempts,
-        notBefore: new Date(now.getTime() + delay),
+        notBefore,
+        queuedAt: now,
         reason: opts.reason,
         message: opts.message,
+        pendingReason: delay > 0 ? `retrying after ${opts.reason} (attempt ${claim.attempt} of ${task.maxAttempts} ended)` : null,
         updatedAt: now,
       })
       .where(eq(tasks.id, task.id));

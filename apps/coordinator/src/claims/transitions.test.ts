@@ -12,9 +12,9 @@ describe("task transitions", () => {
     expect(canMoveTask("assigned", "queued")).toBe(true);
     expect(canMoveTask("running", "queued")).toBe(true);
   });
-  it("never leaves a finished state", () => {
+  it("leaves a finished state only when a user retries it", () => {
     for (const from of ["succeeded", "failed", "cancelled"] as const)
-      for (const to of TaskState.options) expect(canMoveTask(from, to)).toBe(false);
+      for (const to of TaskState.options) expect(canMoveTask(from, to)).toBe(to === "queued");
   });
   it("cannot run a task that was never assigned", () => {
     expect(canMoveTask("queued", "running")).toBe(false);

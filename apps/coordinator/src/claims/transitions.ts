@@ -5,9 +5,10 @@ const TASK: Record<TaskState, readonly TaskState[]> = {
   queued: ["assigned", "cancelled", "failed"],
   assigned: ["running", "queued", "succeeded", "failed", "cancelled"],
   running: ["succeeded", "failed", "cancelled", "queued"],
-  succeeded: [],
-  failed: [],
-  cancelled: [],
+  // `muster retry` puts a finished task back in the queue as a new attempt.
+  succeeded: ["queued"],
+  failed: ["queued"],
+  cancelled: ["queued"],
 };
 
 const CLAIM: Record<ClaimState, readonly ClaimState[]> = {

@@ -27,6 +27,7 @@ export interface AppDeps {
   audience: string;
   startedAt: Date;
   bodyLimitBytes: number;
+  dailyBudgetUsd?: number | undefined;
 }
 
 export type Env = { Variables: { identity: Identity } };

@@ -1,21 +1,24 @@
-// Places queued tasks on connected nodes. Event-driven: callers ask for a pass when something changed;
-// passes never overlap, and a request during a pass schedules exactly one more.
-import type { ClaimOffer, TaskState } from "@muster/protocol";
-import { LIVE_CLAIM_STATES, parseSelector } from "@muster/protocol";
-import { and, asc, desc, eq, gt, inArray, isNull, lte, min, or, sql } from "drizzle-orm";
+// Places queued tasks on connected nodes. Event-driven: callers ask for a pass when something changed (submit,
+// slot freed, node connected, lease lapsed); passes never overlap, and a request during a pass schedules exactly
+// one more. One transaction places a whole batch, taking queued rows with FOR UPDATE SKIP LOCKED so several
+// coordinators on one database never place a task twice.
+import type { ClaimOffer, PlacementPolicy } from "@muster/protocol";
+import { and, eq, gt, min, sql } from "drizzle-orm";
 import type { Clock } from "../clock.js";
+import type { TaskRow } from "../claims/fencing.js";
 import { buildOffer } from "../claims/offers.js";
 import type { Journal } from "../events/journal.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../log.js";
-import type { Db, Tx } from "../store/db.js";
+import type { Tx, Db } from "../store/db.js";
 import { claims, tasks } from "../store/schema.js";
-import { pickNode, type Candidate } from "./placement.js";
+import { readAffinity, readFleet, readGroups, readQueue, spentToday, toQueued } from "./fleet.js";
+import { planPlacements, type Plan } from "./placement.js";
 
 /** A node this process can offer work to right now. */
 export interface OfferTarget {
   nodeId: string;
-  labels: Candidate["labels"];
+  labels: Record<string, string>;
   agents: ReadonlySet<string>;
   capacity: number;
   accepting: boolean;
@@ -29,7 +32,11 @@ export interface SchedulerDeps {
   journal: Journal;
   leaseMs: number;
   targets(): OfferTarget[];
-  /** Tasks placed per pass. */
+  policy: PlacementPolicy;
+  affinityWaitMs: number;
+  priorityAgingMs: number;
+  dailyBudgetUsd?: number | undefined;
+  /** Tasks considered per pass. */
   batchSize?: number;
   /** How long a node that refused a task is passed over for it. */
   refusalCooldownMs?: number;
@@ -43,7 +50,8 @@ export class Scheduler {
   readonly #refusals = new Map<string, Map<string, number>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #lastOfferAt = new Map<string, number>();
-  /** Wakes a pass when the earliest backed-off task becomes due. */
+  #roundRobinAfter: string | null = null;
+  /** Wakes a pass when the earliest backed-off task or affinity wait becomes due. */
   #dueTimer: NodeJS.Timeout | undefined;
   #dueAt = Infinity;
 
@@ -68,12 +76,7 @@ export class Scheduler {
     let byNode = this.#refusals.get(taskId);
     if (!byNode) this.#refusals.set(taskId, (byNode = new Map()));
     byNode.set(nodeId, this.deps.clock.now() + ms);
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      void this.request("refusal cool-down over");
-    }, ms);
-    t.unref();
-    this.#timers.add(t);
+    this.#wakeIn(ms, "refusal cool-down over");
   }
 
   stop(): void {
@@ -81,6 +84,15 @@ export class Scheduler {
     clearTimeout(this.#dueTimer);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+  }
+
+  #wakeIn(ms: number, why: string): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      void this.request(why);
+    }, ms);
+    t.unref();
+    this.#timers.add(t);
   }
 
   async #loop(why: string): Promise<void> {
@@ -97,78 +109,46 @@ export class Scheduler {
   }
 
   async #pass(): Promise<number> {
-    const targets = this.deps.targets().filter((t) => t.accepting && t.capacity > 0);
-    if (targets.length === 0) return 0;
     const { db, clock } = this.deps;
     const now = new Date(clock.now());
+    const sessions = new Map(this.deps.targets().map((t) => [t.nodeId, t]));
     const offers: { target: OfferTarget; offer: ClaimOffer }[] = [];
     await db.transaction(async (tx) => {
-      const counts = await tx
-        .select({ nodeId: claims.nodeId, n: sql<number>`count(*)::int` })
-        .from(claims)
-        .where(and(inArray(claims.nodeId, targets.map((t) => t.nodeId)), inArray(claims.state, [...LIVE_CLAIM_STATES])))
-        .groupBy(claims.nodeId);
-      const running = new Map(counts.map((c) => [c.nodeId, Number(c.n)]));
-      const candidates: (Candidate & { target: OfferTarget })[] = targets.map((t) => ({
-        nodeId: t.nodeId,
-        labels: t.labels,
-        agents: t.agents,
-        capacity: t.capacity,
-        running: running.get(t.nodeId) ?? 0,
-        lastOfferAt: this.#lastOfferAt.get(t.nodeId) ?? 0,
-        target: t,
-      }));
-      const free = candidates.reduce((n, c) => n + Math.max(0, c.capacity - c.running), 0);
-      if (free === 0) return;
       await this.#armDueTimer(tx, now);
-      const queued = await tx
-        .select()
-        .from(tasks)
-        .where(and(eq(tasks.state, "queued" satisfies TaskState), or(isNull(tasks.notBefore), lte(tasks.notBefore, now))))
-        .orderBy(desc(tasks.priority), asc(tasks.createdAt), asc(tasks.id))
-        .limit(this.deps.batchSize ?? 200)
-        .for("update", { skipLocked: true });
-      for (const task of queued) {
-        const picked = pickNode(
-          { id: task.id, agent: task.agent, requirements: parseSelector(task.selector) },
-          candidates,
-          this.#refusedBy(task.id),
-        ) as (Candidate & { target: OfferTarget }) | null;
-        if (!picked) continue;
-        const token = task.lastToken + 1;
-        const [claim] = await tx
-          .insert(claims)
-          .values({
-          id: newId("clm", now.getTime()),
-          taskId: task.id,
-          nodeId: picked.nodeId,
-          token,
-          attempt: task.attempts + 1,
-          offeredAt: now,
-        })
-          .returning();
-        await tx
-          .update(tasks)
-          .set({
-            state: "assigned",
-            lastToken: token,
-            currentClaimId: claim!.id,
-            nodeId: picked.nodeId,
-            notBefore: null,
-            updatedAt: now,
-          })
-          .where(eq(tasks.id, task.id));
-        picked.running += 1;
-        picked.lastOfferAt = now.getTime() + offers.length;
-        this.#lastOfferAt.set(picked.nodeId, picked.lastOfferAt);
-        offers.push({ target: picked.target, offer: buildOffer(task, claim!, this.deps.leaseMs) });
+      const queue = await readQueue(tx, now, { limit: this.deps.batchSize ?? 200, agingMs: this.deps.priorityAgingMs });
+      if (queue.length === 0) return;
+      const plan = planPlacements({
+        now: now.getTime(),
+        tasks: queue.map((t) => toQueued(t, this.deps.policy)),
+        nodes: await readFleet(tx, sessions, now, this.#lastOfferAt),
+        groupRunning: await readGroups(tx, queue),
+        affinityNode: await readAffinity(tx, queue),
+        affinityWaitMs: this.deps.affinityWaitMs,
+        roundRobinAfter: this.#roundRobinAfter,
+        budgetSpent: await this.#budgetSpent(tx, now),
+        refused: (taskId) => this.#refusedBy(taskId),
+      });
+      this.#roundRobinAfter = plan.roundRobinAfter;
+      const byId = new Map(queue.map((t) => [t.id, t]));
+      for (const { task, claim, nodeId } of await writePlacements(tx, plan, byId, now)) {
+        this.#lastOfferAt.set(nodeId, now.getTime());
+        offers.push({ target: sessions.get(nodeId)!, offer: buildOffer(task, claim, this.deps.leaseMs) });
       }
+      await writePending(tx, plan, byId);
+      if ([...plan.pending.values()].some((r) => r.startsWith("waiting up to"))) this.#wakeIn(1000, "affinity wait");
     });
     for (const { target, offer } of offers) {
       target.offer(offer);
       this.deps.journal.offered({ taskId: offer.taskId, claimId: offer.claimId, token: offer.token, nodeId: target.nodeId });
     }
     return offers.length;
+  }
+
+  async #budgetSpent(tx: Tx, now: Date): Promise<string | null> {
+    const daily = this.deps.dailyBudgetUsd;
+    if (daily === undefined) return null;
+    const spent = await spentToday(tx, now);
+    return spent >= daily ? `daily budget spent ($${spent.toFixed(2)} of $${daily.toFixed(2)})` : null;
   }
 
   async #armDueTimer(tx: Tx, now: Date): Promise<void> {
@@ -187,7 +167,7 @@ export class Scheduler {
     this.#dueTimer.unref();
   }
 
-  #refusedBy(taskId: string): Set<string> | undefined {
+  #refusedBy(taskId: string): ReadonlySet<string> | undefined {
     const byNode = this.#refusals.get(taskId);
     if (!byNode) return undefined;
     const now = this.deps.clock.now();
@@ -198,4 +178,35 @@ export class Scheduler {
     }
     return new Set(byNode.keys());
   }
+}
+
+/** One insert for all new claims and one update for all placed tasks. */
+async function writePlacements(tx: Tx, plan: Plan, byId: Map<string, TaskRow>, now: Date) {
+  if (plan.placements.length === 0) return [];
+  const rows = plan.placements.map(({ taskId, nodeId }) => {
+    const task = byId.get(taskId)!;
+    return { id: newId("clm", now.getTime()), taskId, nodeId, token: task.lastToken + 1, attempt: task.attempts + 1, offeredAt: now };
+  });
+  const inserted = await tx.insert(claims).values(rows).returning();
+  const values = sql.join(
+    inserted.map((c) => sql`(${c.taskId}::text, ${c.token}::int, ${c.id}::text, ${c.nodeId}::text)`),
+    sql`, `,
+  );
+  await tx.execute(sql`
+    update tasks as t set state = 'assigned', last_token = v.token, current_claim_id = v.claim, node_id = v.node,
+      not_before = null, pending_reason = null, updated_at = ${now.toISOString()}::timestamptz
+    from (values ${values}) as v(id, token, claim, node)
+    where t.id = v.id`);
+  return inserted.map((claim) => ({ task: byId.get(claim.taskId)!, claim, nodeId: claim.nodeId }));
+}
+
+/** Records why each task still waits, touching only rows whose reason changed. */
+async function writePending(tx: Tx, plan: Plan, byId: Map<string, TaskRow>): Promise<void> {
+  const changed = [...plan.pending].filter(([id, reason]) => byId.get(id)?.pendingReason !== reason);
+  if (changed.length === 0) return;
+  const values = sql.join(
+    changed.map(([id, reason]) => sql`(${id}::text, ${reason}::text)`),
+    sql`, `,
+  );
+  await tx.execute(sql`update tasks as t set pending_reason = v.reason from (values ${values}) as v(id, reason) where t.id = v.id`);
 }

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -102,6 +103,19 @@ export const tasks = pgTable(
     onDisconnect: text("on_disconnect").notNull().default("stop"),
     /** A re-queued task is not placed before this (retry backoff). */
     notBefore: ts("not_before"),
+    /** When the task last entered the queue: FIFO order, aging and the affinity wait run from here. */
+    queuedAt: ts("queued_at").notNull().defaultNow(),
+    policy: text("policy"),
+    affinityKey: text("affinity_key"),
+    spreadLabel: text("spread_label"),
+    groupName: text("group_name"),
+    groupLimit: integer("group_limit"),
+    maxCostUsd: doublePrecision("max_cost_usd"),
+    retryOn: jsonb("retry_on").$type<string[]>(),
+    /** Spend the agent reported, summed over attempts (USD). */
+    costUsd: doublePrecision("cost_usd").notNull().default(0),
+    /** Why the scheduler could not place the task at its last look; null when nothing holds it back. */
+    pendingReason: text("pending_reason"),
     state: text("state").notNull().default("queued"),
     /** Attempts started (claims accepted); bounded by maxAttempts. */
     attempts: integer("attempts").notNull().default(0),
@@ -120,6 +134,7 @@ export const tasks = pgTable(
   },
   (t) => [
     index("tasks_queue").on(t.state, t.priority, t.createdAt),
+    index("tasks_group").on(t.groupName, t.state),
     index("tasks_created").on(t.createdAt),
   ],
 );
@@ -135,6 +150,8 @@ export const claims = pgTable(
     state: text("state").notNull().default("offered"),
     /** Highest seq up to which every record is stored. */
     lastSeq: integer("last_seq").notNull().default(0),
+    /** The latest cumulative cost this attempt reported (USD). */
+    costUsd: doublePrecision("cost_usd").notNull().default(0),
     offeredAt: ts("offered_at").notNull().defaultNow(),
     acceptedAt: ts("accepted_at"),
     startedAt: ts("started_at"),

@@ -11,7 +11,7 @@ import {
 } from "@muster/protocol";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { cancelTask } from "../../claims/lifecycle.js";
+import { cancelTask, retryTask } from "../../claims/lifecycle.js";
 import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { nodeNames } from "../../store/queries.js";
@@ -51,6 +51,14 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
         maxAttempts: req.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         idempotent: req.idempotent ?? false,
         onDisconnect: req.onDisconnect ?? "stop",
+        policy: req.policy ?? null,
+        affinityKey: req.affinityKey ?? null,
+        spreadLabel: req.spreadLabel ?? null,
+        groupName: req.group ?? null,
+        groupLimit: req.groupLimit ?? null,
+        maxCostUsd: req.maxCostUsd ?? null,
+        retryOn: req.retryOn ?? null,
+        queuedAt: new Date(now),
         createdBy: who.name,
         createdAt: new Date(now),
         updatedAt: new Date(now),
@@ -102,6 +110,16 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
     journal.taskState(task.id, "cancelled", task.currentClaimId);
     if (revoke) void deps.scheduler.request("slot freed");
     return c.json(toTaskView(task, null));
+  });
+
+  app.post("/tasks/:id/retry", async (c) => {
+    requireRole(c, "operator");
+    const task = await retryTask(db, c.req.param("id"), new Date(clock.now()));
+    deps.log.info({ taskId: task.id }, "task retried");
+    journal.taskState(task.id, "queued", null);
+    await deps.scheduler.request("task retried");
+    const [row] = await db.select().from(tasks).where(eq(tasks.id, task.id));
+    return c.json(toTaskView(row!, null));
   });
 
   return app;
