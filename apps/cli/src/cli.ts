@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Loader> = {
   tasks,
   task: tasks,
   cancel: tasks,
+  retry: tasks,
   logs: () => import("./commands/logs.js"),
   submit: () => import("./commands/submit.js"),
   "join-keys": () => import("./commands/join-keys.js"),

@@ -11,6 +11,8 @@ export const CliTaskOutput = TaskDetail;
 /** `muster submit --json`: the task as created, or as finished with `--wait`. */
 export const CliSubmitOutput = TaskView;
 export const CliCancelOutput = TaskView;
+/** `muster retry --json`: the task back in the queue. */
+export const CliRetryOutput = TaskView;
 /** `muster logs --json` prints one LogEntry per line. */
 export const CliLogLine = LogEntry;
 export const CliJoinKeyCreateOutput = JoinKeyCreated;

@@ -46,6 +46,7 @@ export function status(over: Partial<Status> = {}): Status {
     coordinator: { id: "coord-1", version: "0.1.0", database: "pglite", startedAt: iso(3 * 3_600_000) },
     nodes: [nodeView(), nodeView({ id: "nod_2", name: "cpu-1", state: "lost", connected: false, labels: {}, running: 0, capacity: 2, agents: [], heartbeatAgeMs: null, version: null })],
     tasks: { queued: 3, assigned: 0, running: 1, succeeded: 10, failed: 2, cancelled: 0 },
+    budget: { dailyUsd: null, spentTodayUsd: 0, exhausted: false },
     ...over,
   });
 }
@@ -66,6 +67,15 @@ export function taskView(over: Partial<TaskView> = {}): TaskView {
     idempotent: false,
     onDisconnect: "stop",
     notBefore: null,
+    policy: null,
+    affinityKey: null,
+    spreadLabel: null,
+    group: null,
+    groupLimit: null,
+    maxCostUsd: null,
+    retryOn: null,
+    costUsd: 0,
+    pending: null,
     state: "queued",
     attempts: 0,
     nodeId: null,

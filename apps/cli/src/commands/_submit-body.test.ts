@@ -97,4 +97,25 @@ describe("parseEnv", () => {
     expect(usage(() => buildCreateTask({ onDisconnect: "keep" }, ["x"], undefined, {}))).toMatch(/idempotent/);
     expect(usage(() => buildCreateTask({ onDisconnect: "later" }, ["x"], undefined, {}))).toMatch(/^--on-disconnect: /);
   });
+
+  it("passes placement, group, budget and retry flags", () => {
+    const body = buildCreateTask(
+      { policy: "spread", spreadLabel: "zone", group: "repo:acme/web", groupLimit: "2", maxCost: "$2.50", retryOn: "lost,exit_code" },
+      ["x"],
+      undefined,
+      {},
+    );
+    expect(body).toMatchObject({
+      policy: "spread",
+      spreadLabel: "zone",
+      group: "repo:acme/web",
+      groupLimit: 2,
+      maxCostUsd: 2.5,
+      retryOn: ["lost", "exit_code"],
+    });
+    expect(usage(() => buildCreateTask({ policy: "fastest" }, ["x"], undefined, {}))).toMatch(/^--policy: /);
+    expect(usage(() => buildCreateTask({ maxCost: "lots" }, ["x"], undefined, {}))).toMatch(/^--max-cost: /);
+    expect(usage(() => buildCreateTask({ groupLimit: "2" }, ["x"], undefined, {}))).toMatch(/groupLimit needs a group/);
+    expect(usage(() => buildCreateTask({ retryOn: "bad_luck" }, ["x"], undefined, {}))).toMatch(/^--retry-on/);
+  });
 });

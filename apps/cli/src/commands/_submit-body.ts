@@ -17,6 +17,13 @@ export interface SubmitFlags {
   env?: string[];
   idempotent?: boolean;
   onDisconnect?: string;
+  policy?: string;
+  affinityKey?: string;
+  spreadLabel?: string;
+  group?: string;
+  groupLimit?: string;
+  maxCost?: string;
+  retryOn?: string;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -35,6 +42,13 @@ const FLAG_OF: Record<string, string> = {
   name: "--name",
   idempotent: "--idempotent",
   onDisconnect: "--on-disconnect",
+  policy: "--policy",
+  affinityKey: "--affinity-key",
+  spreadLabel: "--spread-label",
+  group: "--group",
+  groupLimit: "--group-limit",
+  maxCostUsd: "--max-cost",
+  retryOn: "--retry-on",
 };
 
 /**
@@ -67,6 +81,13 @@ export function buildCreateTask(
   if (flags.maxAttempts !== undefined) body.maxAttempts = parseInteger("--max-attempts", flags.maxAttempts);
   if (flags.idempotent) body.idempotent = true;
   if (flags.onDisconnect !== undefined) body.onDisconnect = flags.onDisconnect;
+  if (flags.policy !== undefined) body.policy = flags.policy;
+  if (flags.affinityKey !== undefined) body.affinityKey = flags.affinityKey;
+  if (flags.spreadLabel !== undefined) body.spreadLabel = flags.spreadLabel;
+  if (flags.group !== undefined) body.group = flags.group;
+  if (flags.groupLimit !== undefined) body.groupLimit = parseInteger("--group-limit", flags.groupLimit);
+  if (flags.maxCost !== undefined) body.maxCostUsd = parseMoney("--max-cost", flags.maxCost);
+  if (flags.retryOn !== undefined) body.retryOn = flags.retryOn.split(",").map((r) => r.trim()).filter(Boolean);
 
   const parsed = CreateTaskRequest.safeParse(body);
   if (parsed.success) return parsed.data;
@@ -91,6 +112,12 @@ export function parseEnv(items: readonly string[], env: Record<string, string | 
     out[key] = value;
   }
   return out;
+}
+
+function parseMoney(flag: string, text: string): number {
+  const n = Number(text.trim().replace(/^\$/, ""));
+  if (text.trim() === "" || !Number.isFinite(n)) throw usageError(`${flag}: expected an amount in USD such as 2.50, got "${text}"`);
+  return n;
 }
 
 function parseInteger(flag: string, text: string): number {

@@ -25,6 +25,12 @@ export function register(program: Command, ctx: Ctx): void {
       else writeLine(io.stdout, "no nodes yet: make a join key with `muster join-keys create`");
       writeLine(io.stdout);
       writeLine(io.stdout, `tasks: ${formatCounts(status.tasks)}`);
+      const b = status.budget;
+      if (b.dailyUsd !== null)
+        writeLine(
+          io.stdout,
+          `budget: $${b.spentTodayUsd.toFixed(2)} of $${b.dailyUsd.toFixed(2)} spent today${b.exhausted ? " (spent: nothing new is placed)" : ""}`,
+        );
     });
 }
 

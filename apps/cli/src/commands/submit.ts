@@ -32,6 +32,13 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--timeout <duration>", "time limit per attempt, e.g. 30s, 10m, 2h (default 1h)")
     .option("--max-attempts <n>", "attempts before the task fails, 1..20 (default 3)")
     .option("--name <name>", "a name to show in listings")
+    .option("--policy <policy>", "least-loaded, earliest-idle, round-robin, affinity or spread (default: the coordinator's)")
+    .option("--affinity-key <key>", "affinity: prefer the node that last ran a task with this key")
+    .option("--spread-label <label>", "spread: even out across the values of this node label, e.g. zone")
+    .option("--group <name>", "concurrency group, e.g. repo:acme/web")
+    .option("--group-limit <n>", "at most this many tasks of the group run at once")
+    .option("--max-cost <usd>", "stop the agent when the cost it reports crosses this, e.g. 2.50")
+    .option("--retry-on <reasons>", "failure reasons that re-queue the task: lost,interrupted,revoked,exit_code,timeout,signal,spawn_failed")
     .option("--idempotent", "running the task twice does no harm (allows --on-disconnect keep)")
     .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
@@ -42,6 +49,8 @@ export function register(program: Command, ctx: Ctx): void {
       examples(
         "muster submit -- make test",
         "muster submit --label gpu=true --timeout 10m --wait -- python train.py --epochs 3",
+        "muster submit --selector 'zone in (a,b)' --policy spread --spread-label zone -- make test",
+        "muster submit --group repo:acme/web --group-limit 2 --retry-on lost,exit_code -- ./ci.sh",
         'muster submit --agent claude --prompt "fix the flaky test in api/" --model sonnet',
         "id=$(muster submit --agent codex --prompt-file task.md) && muster logs -f $id",
       ),

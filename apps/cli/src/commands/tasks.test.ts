@@ -34,6 +34,21 @@ describe("muster tasks", () => {
     );
   });
 
+  it("says what a waiting task waits on", async () => {
+    fake.on("GET /v1/tasks", { body: { tasks: [{ ...claude, pending: "agent claude on no connected node" }], nextCursor: null } });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["tasks"], io)).toBe(0);
+    expect(io.out()).toMatch(/WAITING ON\n.*agent claude on no connected node/);
+    fake.on("GET /v1/tasks", { body: { tasks: [running, claude], nextCursor: null } });
+  });
+
+  it("retries a finished task", async () => {
+    fake.on("POST /v1/tasks/tsk_2/retry", { body: { ...running, state: "queued" } });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["retry", "tsk_2"], io)).toBe(0);
+    expect(io.out()).toBe("tsk_2 queued\n");
+  });
+
   it("sends --state and --limit as query parameters", async () => {
     const io = fakeIo({ env: env() });
     expect(await runCli(["tasks", "--state", "running", "--limit", "5", "--json"], io)).toBe(0);

@@ -1,5 +1,5 @@
-// `muster tasks`, `muster task <id>`, `muster cancel <id>`.
-import { CliCancelOutput, CliTaskOutput, CliTasksOutput, TASK_STATES, TaskDetail, TaskList, TaskView } from "@muster/protocol";
+// `muster tasks`, `muster task <id>`, `muster cancel <id>`, `muster retry <id>`.
+import { CliCancelOutput, CliRetryOutput, CliTaskOutput, CliTasksOutput, TASK_STATES, TaskDetail, TaskList, TaskView } from "@muster/protocol";
 import { type Command, Option } from "commander";
 import { seg } from "../client.js";
 import { taskDetail, taskTable } from "../format/tasks.js";
@@ -48,6 +48,23 @@ export function register(program: Command, ctx: Ctx): void {
       const { io } = ctx;
       if (opts.json) return writeJson(io.stdout, CliCancelOutput, view);
       writeLine(io.stdout, `${view.id} ${view.state}`);
+    });
+
+  retryCommand(program, ctx);
+}
+
+function retryCommand(program: Command, ctx: Ctx): void {
+  program
+    .command("retry")
+    .description("put a finished task back in the queue as a new attempt")
+    .argument("<id>", "task id")
+    .option("--json", "print the TaskView body as JSON")
+    .addHelpText("after", examples("muster retry tsk_01JB..."))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const view = await (await connect(ctx, cmd)).post(`/v1/tasks/${seg(id)}/retry`, {}, TaskView);
+      const { io } = ctx;
+      if (opts.json) return writeJson(io.stdout, CliRetryOutput, view);
+      writeLine(io.stdout, `${view.id} ${view.state}${view.pending ? `: ${view.pending}` : ""}`);
     });
 }
 

@@ -4,9 +4,12 @@ import { formatFields, formatTable, truncate } from "./table.js";
 import { shellJoin, taskWhat } from "./text.js";
 import { agoSince, formatClock, formatTimestamp } from "./time.js";
 
+/** The WAITING ON column appears when some task in the list waits for a reason. */
 export function taskTable(tasks: readonly TaskView[], now: number): string {
+  const waiting = tasks.some((t) => t.pending);
+  const headers = ["ID", "STATE", "AGENT", "NODE", "ATTEMPTS", "AGE", "COMMAND", ...(waiting ? ["WAITING ON"] : [])];
   return formatTable(
-    ["ID", "STATE", "AGENT", "NODE", "ATTEMPTS", "AGE", "COMMAND"],
+    headers,
     tasks.map((t) => [
       t.id,
       t.state,
@@ -15,8 +18,17 @@ export function taskTable(tasks: readonly TaskView[], now: number): string {
       `${t.attempts}/${t.maxAttempts}`,
       agoSince(t.createdAt, now).replace(/ ago$/, ""),
       taskWhat(t),
+      ...(waiting ? [t.pending ? truncate(t.pending, 60) : ""] : []),
     ]),
   );
+}
+
+/** "affinity (acme/web)", "spread over zone", "least-loaded (default)". */
+function placementOf(t: TaskView): string {
+  if (!t.policy) return "coordinator default";
+  if (t.policy === "affinity" && t.affinityKey) return `affinity (${t.affinityKey})`;
+  if (t.policy === "spread" && t.spreadLabel) return `spread over ${t.spreadLabel}`;
+  return t.policy;
 }
 
 /** "failed: exit code 3" / "failed: timeout (killed after 10m)" / "running". */
@@ -40,12 +52,17 @@ export function taskFields(t: TaskView, now: number): string {
   if (t.prompt !== null) fields.push(["prompt", truncate(t.prompt.replace(/\s+/g, " ").trim(), 300)]);
   if (t.model) fields.push(["model", t.model]);
   if (t.thinking) fields.push(["thinking", t.thinking]);
+  if (t.pending) fields.push(["waiting on", t.pending]);
+  if (t.notBefore) fields.push(["next attempt", formatTimestamp(t.notBefore, now)]);
   fields.push(
     ["selector", t.selector || "-"],
+    ["placement", placementOf(t)],
     ["priority", String(t.priority)],
     ["timeout", formatDuration(t.timeoutMs)],
-    ["attempts", `${t.attempts} of ${t.maxAttempts}`],
+    ["attempts", `${t.attempts} of ${t.maxAttempts}${t.retryOn ? ` (retried on ${t.retryOn.join(", ")})` : ""}`],
+    ["cost", `$${t.costUsd.toFixed(2)}${t.maxCostUsd !== null ? ` of at most $${t.maxCostUsd.toFixed(2)}` : ""}`],
     ["node", t.nodeName ? `${t.nodeName} (${t.nodeId ?? "?"})` : "-"],
+    ...(t.group ? [["group", t.groupLimit ? `${t.group} (at most ${t.groupLimit} at once)` : t.group] as [string, string]] : []),
     ["created", formatTimestamp(t.createdAt, now)],
     ["started", formatTimestamp(t.startedAt, now)],
     ["finished", formatTimestamp(t.finishedAt, now)],
