@@ -26,7 +26,26 @@ program
       "500ms",
     ),
   )
-  .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster\n")
+  .addOption(
+    new Option("--placement-policy <policy>", "default placement policy (env MUSTER_PLACEMENT_POLICY)")
+      .choices(["least-loaded", "earliest-idle", "round-robin", "affinity", "spread"])
+      .default(undefined, "least-loaded"),
+  )
+  .addOption(new Option("--affinity-wait <duration>", "how long an affinity task waits for its node (env MUSTER_AFFINITY_WAIT)").default(undefined, "30s"))
+  .addOption(
+    new Option("--priority-aging <duration>", "a waiting task gains a priority point per this much waiting; 0 turns it off (env MUSTER_PRIORITY_AGING)").default(
+      undefined,
+      "1m",
+    ),
+  )
+  .addOption(new Option("--daily-budget <usd>", "fleet spend per UTC day after which nothing new is placed (env MUSTER_DAILY_BUDGET)"))
+  .addOption(
+    new Option("--retry-on <reasons>", "failure reasons re-queued while attempts remain (env MUSTER_RETRY_ON)").default(
+      undefined,
+      "lost,interrupted,revoked",
+    ),
+  )
+  .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster --daily-budget 50\n")
   .action(async (opts) => {
     let config;
     try {

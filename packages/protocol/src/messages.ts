@@ -10,6 +10,8 @@ export const AgentInfo = z.object({
   name: AgentName,
   kind: z.enum(["exec", "preset", "custom"]),
   version: z.string().max(100).nullable().default(null),
+  /** At most this many claims of this agent at once on the node (within its capacity); null: no own limit. */
+  limit: z.number().int().positive().nullable().default(null),
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 

@@ -23,12 +23,20 @@ export async function readFleet(tx: Tx, sessions: Map<string, OfferTarget>, now:
     : [];
   const live = ids.length
     ? await tx
-        .select({ nodeId: claims.nodeId, n: sql<number>`count(*)::int` })
+        .select({ nodeId: claims.nodeId, agent: tasks.agent, n: sql<number>`count(*)::int` })
         .from(claims)
+        .innerJoin(tasks, eq(tasks.id, claims.taskId))
         .where(and(inArray(claims.nodeId, ids), inArray(claims.state, [...LIVE_CLAIM_STATES])))
-        .groupBy(claims.nodeId)
+        .groupBy(claims.nodeId, tasks.agent)
     : [];
-  const running = new Map(live.map((c) => [c.nodeId, Number(c.n)]));
+  const running = new Map<string, number>();
+  const perAgent = new Map<string, Map<string, number>>();
+  for (const c of live) {
+    running.set(c.nodeId, (running.get(c.nodeId) ?? 0) + Number(c.n));
+    const m = perAgent.get(c.nodeId) ?? new Map<string, number>();
+    m.set(c.agent, Number(c.n));
+    perAgent.set(c.nodeId, m);
+  }
   const lastFinished = new Map(finished.map((c) => [c.nodeId, c.at?.getTime() ?? 0]));
   return rows.map((r): FleetNode => {
     const session = sessions.get(r.id);
@@ -45,6 +53,8 @@ export async function readFleet(tx: Tx, sessions: Map<string, OfferTarget>, now:
       offerable: !!session?.accepting,
       idleSince: Math.max(lastFinished.get(r.id) ?? 0, r.connectedAt?.getTime() ?? 0),
       lastOfferAt: lastOfferAt.get(r.id) ?? 0,
+      agentLimits: new Map(r.agents.flatMap((a) => (a.limit ? [[a.name, a.limit] as const] : []))),
+      agentRunning: perAgent.get(r.id) ?? new Map(),
     };
   });
 }

@@ -98,6 +98,20 @@ describe("policies", () => {
   });
 });
 
+describe("per-agent limits", () => {
+  it("keeps a node to its limit for one agent while other agents still fit", () => {
+    const n = node("a", {
+      capacity: 4,
+      agents: new Set(["exec", "claude"]),
+      agentLimits: new Map([["claude", 1]]),
+      agentRunning: new Map([["claude", 1]]),
+    });
+    const plan = planPlacements(input([task("c", { agent: "claude" }), task("e")], [n]));
+    expect(placedOn(plan)).toEqual(["e@a"]);
+    expect(plan.pending.get("c")).toBe("1 matching node runs as many claude tasks as it allows");
+  });
+});
+
 describe("order, groups and budget", () => {
   it("keeps the given order: the first task gets the last slot", () => {
     const plan = planPlacements(input([task("high"), task("low")], [node("a", { capacity: 1 })]));
@@ -158,6 +172,8 @@ const arbNode = fc.record({
   offerable: fc.boolean(),
   claude: fc.boolean(),
   idleSince: fc.integer({ min: 0, max: 1000 }),
+  claudeLimit: fc.option(fc.integer({ min: 1, max: 2 }), { nil: null }),
+  claudeRunning: fc.integer({ min: 0, max: 2 }),
 });
 const arbTask = fc.record({
   selector: fc.constantFrom("", "gpu=true", "zone in (a,b)", "zone!=c", "!gpu", "gpu,zone=a"),
@@ -181,6 +197,8 @@ function build(rawNodes: RawNode[], rawTasks: RawTask[]) {
       closed: n.closed,
       offerable: n.offerable,
       idleSince: n.idleSince,
+      agentLimits: n.claudeLimit ? new Map([["claude", n.claudeLimit]]) : new Map(),
+      agentRunning: new Map([["claude", n.claude ? Math.min(n.claudeRunning, n.running) : 0]]),
     }),
   );
   const tasks = rawTasks.map((t, i) =>
@@ -202,7 +220,7 @@ describe("placement invariants (property-based)", () => {
   const fleets = fc.array(arbNode, { minLength: 0, maxLength: 8 });
   const queues = fc.array(arbTask, { minLength: 0, maxLength: 25 });
 
-  it("never goes over a node's capacity, never uses a node that does not fit, keeps group limits", () => {
+  it("never goes over a node's capacity or agent limit, never uses a node that does not fit, keeps group limits", () => {
     fc.assert(
       fc.property(fleets, queues, (rawNodes, rawTasks) => {
         const { nodes, tasks } = build(rawNodes, rawTasks);
@@ -220,6 +238,12 @@ describe("placement invariants (property-based)", () => {
           if (t.group) perGroup.set(t.group, (perGroup.get(t.group) ?? 0) + 1);
         }
         for (const n of nodes) expect(n.running + (added.get(n.nodeId) ?? 0)).toBeLessThanOrEqual(n.capacity);
+        for (const n of nodes) {
+          const limit = n.agentLimits?.get("claude");
+          if (limit === undefined) continue;
+          const claudeAdded = plan.placements.filter((p) => p.nodeId === n.nodeId && byId.get(p.taskId)!.agent === "claude").length;
+          if (claudeAdded > 0) expect((n.agentRunning?.get("claude") ?? 0) + claudeAdded).toBeLessThanOrEqual(limit);
+        }
         for (const [g, count] of perGroup) {
           const limits = tasks.filter((t) => t.group === g && plan.placements.some((p) => p.taskId === t.id));
           expect(count).toBeLessThanOrEqual(Math.max(...limits.map((t) => t.groupLimit!)));
@@ -238,7 +262,9 @@ describe("placement invariants (property-based)", () => {
         const where = new Map(plan.placements.map((p) => [p.taskId, p.nodeId]));
         tasks.forEach((waiting, i) => {
           if (where.has(waiting.id)) return;
-          if (plan.pending.get(waiting.id)?.startsWith("group ")) return;
+          // Group and per-agent limits hold a task back on purpose; other tasks may take the slot.
+          const why = plan.pending.get(waiting.id) ?? "";
+          if (why.startsWith("group ") || why.includes("tasks as")) return;
           for (const later of tasks.slice(i + 1)) {
             const nodeId = where.get(later.id);
             if (!nodeId) continue;
@@ -257,11 +283,17 @@ describe("placement invariants (property-based)", () => {
       fc.property(fleets, queues, (rawNodes, rawTasks) => {
         const { nodes, tasks } = build(rawNodes, rawTasks);
         const plan = planPlacements(input(tasks, nodes, { affinityWaitMs: 0 }));
-        const used = new Map<string, number>();
-        for (const p of plan.placements) used.set(p.nodeId, (used.get(p.nodeId) ?? 0) + 1);
-        const left = nodes.map((n) => ({ ...n, running: n.running + (used.get(n.nodeId) ?? 0) }));
+        const byId = new Map(tasks.map((t) => [t.id, t]));
+        const left = nodes.map((n) => ({ ...n, agentRunning: new Map(n.agentRunning) }));
+        for (const p of plan.placements) {
+          const n = left.find((x) => x.nodeId === p.nodeId)!;
+          const agent = byId.get(p.taskId)!.agent;
+          n.running += 1;
+          n.agentRunning.set(agent, (n.agentRunning.get(agent) ?? 0) + 1);
+        }
         for (const t of tasks) {
-          if (!plan.pending.has(t.id) || plan.pending.get(t.id)!.startsWith("group ")) continue;
+          const why = plan.pending.get(t.id);
+          if (!why || why.startsWith("group ")) continue;
           expect(left.some((n) => fits(t, n))).toBe(false);
         }
       }),

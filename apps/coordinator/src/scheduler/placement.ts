@@ -20,6 +20,9 @@ export interface FleetNode {
   idleSince: number;
   /** When the node was last offered work (ms); ties go to the node that waited longest. */
   lastOfferAt: number;
+  /** Per-agent limits the node advertises, and its live claims per agent. */
+  agentLimits?: ReadonlyMap<string, number>;
+  agentRunning?: Map<string, number>;
 }
 
 export interface QueuedTask {
@@ -61,7 +64,7 @@ export interface Plan {
 
 export function planPlacements(input: PlanInput): Plan {
   const plan: Plan = { placements: [], pending: new Map(), roundRobinAfter: input.roundRobinAfter };
-  const nodes = input.nodes.map((n) => ({ ...n }));
+  const nodes = input.nodes.map((n) => ({ ...n, agentRunning: new Map(n.agentRunning) }));
   const groups = new Map(input.groupRunning);
   for (const task of input.tasks) {
     if (input.budgetSpent) {
@@ -80,6 +83,7 @@ export function planPlacements(input: PlanInput): Plan {
       continue;
     }
     picked.running += 1;
+    if (picked.agentRunning) picked.agentRunning.set(task.agent, (picked.agentRunning.get(task.agent) ?? 0) + 1);
     picked.lastOfferAt = input.now + plan.placements.length;
     if (task.group) groups.set(task.group, (groups.get(task.group) ?? 0) + 1);
     plan.placements.push({ taskId: task.id, nodeId: picked.nodeId });
@@ -95,6 +99,7 @@ export function fits(task: QueuedTask, n: FleetNode): boolean {
     n.offerable &&
     n.running < n.capacity &&
     n.agents.has(task.agent) &&
+    !atAgentLimit(n, task.agent) &&
     selectorMatches(task.requirements, n.labels)
   );
 }
@@ -130,6 +135,11 @@ function choose(task: QueuedTask, fitting: Mutable[], all: Mutable[], input: Pla
     default:
       return leastLoaded(fitting);
   }
+}
+
+export function atAgentLimit(n: FleetNode, agent: string): boolean {
+  const limit = n.agentLimits?.get(agent);
+  return limit !== undefined && (n.agentRunning?.get(agent) ?? 0) >= limit;
 }
 
 /** The node could run the task once it has a free slot (live, open, right agent and labels). */
@@ -181,11 +191,13 @@ export function explain(task: QueuedTask, nodes: readonly FleetNode[]): string {
     return `no node matches ${formatSelector(task.requirements)}`;
   }
   const full = matching.filter((n) => !n.closed && n.running >= n.capacity).length;
+  const atLimit = matching.filter((n) => !n.closed && n.running < n.capacity && atAgentLimit(n, task.agent)).length;
   const closed = matching.filter((n) => n.closed).length;
   const parts: string[] = [];
   if (full) parts.push(`${full} matching ${full === 1 ? "node is" : "nodes are"} full`);
+  if (atLimit) parts.push(`${atLimit} ${full ? "" : "matching "}${atLimit === 1 ? "node runs" : "nodes run"} as many ${task.agent} tasks as ${atLimit === 1 ? "it allows" : "they allow"}`);
   if (closed) parts.push(`${closed} ${closed === 1 ? "is" : "are"} cordoned or draining`);
   if (parts.length === 0) return "the matching nodes are connected to another coordinator";
-  if (!full) parts[0] = `${closed} matching ${closed === 1 ? "node is" : "nodes are"} cordoned or draining`;
+  if (!full && !atLimit) parts[0] = `${closed} matching ${closed === 1 ? "node is" : "nodes are"} cordoned or draining`;
   return parts.join(", ");
 }
