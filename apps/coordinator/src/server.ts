@@ -75,10 +75,10 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
         journal.taskState(e.taskId, e.state, null);
       }
       if (result.lost.length) log.warn({ nodes: result.lost }, "nodes lost: lease lapsed");
-      if (result.expired.length) {
+      if (result.expired.length)
         log.warn({ claims: result.expired.map((e) => e.claim.id) }, "claims expired: node lease and grace lapsed");
-        void scheduler.request("claims expired");
-      }
+      // Queued tasks may now go elsewhere, and their explanations change with the fleet.
+      void scheduler.request("lease sweep");
     },
   });
   gateway = new Gateway({

@@ -93,7 +93,10 @@ export class Gateway {
         void session
           .idle()
           .then(() => markDisconnected(this.deps.db, node.id, session.sessionId, clean, new Date(this.deps.clock.now())))
-          .then((offline) => offline && this.deps.journal.nodeState(node.id, "offline"))
+          .then((offline) => {
+            if (offline) this.deps.journal.nodeState(node.id, "offline");
+            void this.deps.scheduler.request("node disconnected");
+          })
           .catch((err) => session.log.error({ err }, "marking node disconnected failed"));
       });
     });
