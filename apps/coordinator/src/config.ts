@@ -28,6 +28,11 @@ export const Config = z.object({
   dailyBudgetUsd: z.number().positive().optional(),
   /** Failure reasons re-queued while attempts remain, for tasks that do not say. */
   retryOn: z.array(RetryableReason).default(["lost", "interrupted", "revoked"]),
+  /** Run on every new ask, with the ask as JSON on stdin. */
+  notifyCommand: z.string().min(1).optional(),
+  /** POSTed every new ask as JSON, signed with `notifySecret`. */
+  notifyWebhook: z.url().optional(),
+  notifySecret: z.string().min(16, "MUSTER_NOTIFY_SECRET must be at least 16 characters").optional(),
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
@@ -97,6 +102,9 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     priorityAgingMs: aging(pick(flags.priorityAging, "MUSTER_PRIORITY_AGING")),
     dailyBudgetUsd: money(pick(flags.dailyBudget, "MUSTER_DAILY_BUDGET")),
     retryOn: list(pick(flags.retryOn, "MUSTER_RETRY_ON")),
+    notifyCommand: env.MUSTER_NOTIFY_COMMAND || undefined,
+    notifyWebhook: env.MUSTER_NOTIFY_WEBHOOK || undefined,
+    notifySecret: env.MUSTER_NOTIFY_SECRET || undefined,
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

@@ -8,6 +8,8 @@ import { pruneJwtIds } from "./auth/node-jwt.js";
 import { bootstrapAdminToken } from "./auth/tokens.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import { toAskView, type AskRow } from "./asks/asks.js";
+import { AskNotifier } from "./asks/notify.js";
 import { EventBus } from "./events/bus.js";
 import { Journal } from "./events/journal.js";
 import type { RetryPolicy } from "./claims/retry.js";
@@ -81,6 +83,16 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
       void scheduler.request("lease sweep");
     },
   });
+  const notifier = new AskNotifier(
+    { command: config.notifyCommand, webhook: config.notifyWebhook, secret: config.notifySecret },
+    log.child({ component: "notify" }),
+  );
+  const onAsks = (rows: AskRow[]) => {
+    for (const row of rows) {
+      journal.ask({ askId: row.id, taskId: row.taskId, claimId: row.claimId, state: row.state });
+      if (notifier.enabled) void notifier.notify(toAskView(row, null));
+    }
+  };
   gateway = new Gateway({
     db,
     log: log.child({ component: "gateway" }),
@@ -88,6 +100,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     journal,
     leases: new LeaseWriter(db),
     policy,
+    onAsks,
     scheduler,
     audience,
     heartbeatIntervalMs: config.heartbeatIntervalMs,

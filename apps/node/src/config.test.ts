@@ -62,7 +62,7 @@ describe("node config", () => {
     expect(config.url).toBe("http://127.0.0.1:7070");
     expect(config.labels).toEqual({});
     expect(config.passEnv).toEqual([]);
-    expect(config.agents).toEqual({ presets: {}, disabled: [], custom: {} });
+    expect(config.agents).toEqual({ presets: {}, disabled: [], limits: {}, custom: {} });
     expect(JSON.parse(await readFile(path, "utf8")).privateKey.d).toBe(base.privateKey.d);
   });
 
@@ -71,6 +71,7 @@ describe("node config", () => {
     const agents = {
       presets: { claude: false },
       disabled: ["pi"],
+      limits: { claude: 1 },
       custom: { mytool: { command: ["mytool", "--in", "{{prompt_file}}", "--model", "{{model}}"] } },
     };
     await writeConfig(path, { ...base, agents });

@@ -40,6 +40,8 @@ export const AgentsConfig = z
     presets: z.partialRecord(z.enum(PRESET_NAMES), z.boolean()).default({}),
     /** Agents not to offer, by name (presets, custom agents, or `exec`). */
     disabled: z.array(AgentName).default([]),
+    /** At most this many claims of one agent at once, within the node's capacity, e.g. `{"claude": 1}`. */
+    limits: z.record(AgentName, z.number().int().positive().max(1024)).default({}),
     /** Named command templates; one named like a preset replaces it. */
     custom: z
       .record(AgentName, CustomAgent)

@@ -1,6 +1,6 @@
 // The `--json` output of every `muster` and `muster-node` command.
 import { z } from "zod";
-import { JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, WhoAmI } from "./http.js";
+import { AskList, AskView, JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, WhoAmI } from "./http.js";
 import { Id, Labels } from "./values.js";
 
 export const CliStatusOutput = Status;
@@ -21,6 +21,9 @@ export const CliJoinKeyRevokeOutput = JoinKeyView;
 export const CliLoginOutput = z.object({ url: z.string(), configPath: z.string(), identity: WhoAmI });
 /** `muster logout --json`: `removed` is false when the file held no token. */
 export const CliLogoutOutput = z.object({ configPath: z.string(), removed: z.boolean() });
+export const CliAsksOutput = AskList;
+/** `muster asks wait --json` and `muster answer --json`. */
+export const CliAskOutput = AskView;
 export const CliErrorOutput = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** `muster-node join --json`. */

@@ -1,7 +1,7 @@
 // Every HTTP request and response body of the coordinator's API.
 import { z } from "zod";
 import { AgentInfo, ClaimRecord } from "./messages.js";
-import { ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
+import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
 import { OnDisconnect, RetryableReason } from "./task.js";
 import { Id, Iso, Labels, NodeName } from "./values.js";
 
@@ -157,6 +157,8 @@ export const TaskView = z.object({
   costUsd: z.number(),
   /** Why a queued task is not placed yet, e.g. "no node has label gpu=true"; null when nothing holds it back. */
   pending: z.string().nullable(),
+  /** A worker of this task waits for a human: it has a pending ask. */
+  waiting: z.boolean(),
   state: TaskState,
   attempts: z.number().int(),
   nodeId: Id.nullable(),
@@ -255,3 +257,42 @@ export type TokenView = z.infer<typeof TokenView>;
 export const WhoAmI = z.object({ tokenId: Id, name: z.string(), role: Role });
 export type WhoAmI = z.infer<typeof WhoAmI>;
 
+
+// ---- asks -----------------------------------------------------------------------------------
+
+export const AskView = z.object({
+  id: Id,
+  taskId: Id,
+  claimId: Id,
+  nodeId: Id,
+  nodeName: z.string().nullable(),
+  question: z.string(),
+  options: z.array(z.string()),
+  gate: z.string().nullable(),
+  state: AskState,
+  answer: z.string().nullable(),
+  answeredBy: z.string().nullable(),
+  createdAt: Iso,
+  answeredAt: Iso.nullable(),
+});
+export type AskView = z.infer<typeof AskView>;
+
+export const AskList = z.object({ asks: z.array(AskView) });
+export type AskList = z.infer<typeof AskList>;
+
+export const AskListQuery = z.object({
+  state: AskState.optional(),
+  taskId: Id.optional(),
+  /** Long poll: wait up to this long for at least one ask to match before answering. */
+  waitMs: z.coerce.number().int().min(0).max(120_000).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const AnswerAskRequest = z
+  .object({
+    answer: z.string().min(1).max(8000),
+    /** Answer again an ask that already has an answer. */
+    force: z.boolean().default(false),
+  })
+  .strict();
+export type AnswerAskRequest = z.infer<typeof AnswerAskRequest>;

@@ -23,6 +23,8 @@ export const ClaimReport = z.object({
   phase: ClaimPhase,
   /** Highest record seq the node has produced for this claim (0 when none). */
   lastSeq: z.number().int().nonnegative(),
+  /** Asks of this claim whose worker still waits for the answer. */
+  waitingAsks: z.array(Id).max(100).default([]),
 });
 export type ClaimReport = z.infer<typeof ClaimReport>;
 
@@ -96,6 +98,20 @@ export const SummaryRecord = z.object({
   turns: z.number().int().nonnegative().optional(),
   durationMs: z.number().int().nonnegative().optional(),
 });
+/** A worker asked a human something (`muster ask`); it blocks until the answer comes back. */
+export const AskRecord = z.object({
+  ...RecordBase,
+  kind: z.literal("ask"),
+  /** Made by the node; asking again with the same id is the same ask. */
+  askId: Id,
+  question: z.string().min(1).max(8000),
+  /** The answers allowed; empty for free text. */
+  options: z.array(z.string().min(1).max(200)).max(20),
+  /** Names an irreversible step this ask approves (merge, deploy, delete), or null. */
+  gate: z.string().max(100).nullable(),
+});
+export type AskRecord = z.infer<typeof AskRecord>;
+
 export const ClaimRecord = z.discriminatedUnion("kind", [
   LogRecord,
   StartedRecord,
@@ -105,6 +121,7 @@ export const ClaimRecord = z.discriminatedUnion("kind", [
   ToolCallRecord,
   ToolResultRecord,
   SummaryRecord,
+  AskRecord,
 ]);
 export type ClaimRecord = z.infer<typeof ClaimRecord>;
 export type LogRecord = z.infer<typeof LogRecord>;
@@ -228,11 +245,21 @@ export type ClaimRevoke = z.infer<typeof ClaimRevoke>;
 
 export const ResendFrom = z.object({ claimId: Id, token: z.number().int().positive(), fromSeq: z.number().int().positive() });
 
+export const AskAnswer = z.object({
+  askId: Id,
+  claimId: Id,
+  answer: z.string().max(8000),
+  answeredBy: z.string().max(200),
+});
+export type AskAnswer = z.infer<typeof AskAnswer>;
+
 export const HeartbeatAck = z.object({
   leaseMs: z.number().int().positive(),
   revoke: z.array(ClaimRevoke).default([]),
   offers: z.array(ClaimOffer).default([]),
   resend: z.array(ResendFrom).default([]),
+  /** Answers to asks the node reported as waiting. */
+  answers: z.array(AskAnswer).default([]),
   desired: NodeDesired,
 });
 export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
@@ -257,6 +284,7 @@ export const CoordinatorToNode = {
   "claim.offer": ClaimOffer,
   "claim.revoke": ClaimRevoke,
   "node.drain": NodeDrain,
+  "ask.answer": AskAnswer,
   ack: Ack,
   error: ErrorFrame,
 } as const;

@@ -46,3 +46,7 @@ export type Role = z.infer<typeof Role>;
 /** How the scheduler picks among the nodes that fit a task. */
 export const PlacementPolicy = z.enum(["least-loaded", "earliest-idle", "round-robin", "affinity", "spread"]);
 export type PlacementPolicy = z.infer<typeof PlacementPolicy>;
+
+/** A question from a worker to a human, or an approval gate (DESIGN §2). */
+export const AskState = z.enum(["pending", "answered", "expired", "cancelled"]);
+export type AskState = z.infer<typeof AskState>;

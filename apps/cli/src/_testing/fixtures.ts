@@ -76,6 +76,7 @@ export function taskView(over: Partial<TaskView> = {}): TaskView {
     retryOn: null,
     costUsd: 0,
     pending: null,
+    waiting: false,
     state: "queued",
     attempts: 0,
     nodeId: null,

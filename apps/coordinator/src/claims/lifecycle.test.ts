@@ -5,6 +5,7 @@ import { newId } from "../ids.js";
 import type { Store } from "../store/db.js";
 import { openTestStore, storeKinds, type TestStore } from "../store/testing.js";
 import { claimRecords, claims, nodes, tasks } from "../store/schema.js";
+import { answerAsk, answersFor, waitingTasks } from "../asks/asks.js";
 import { acceptClaim, cancelTask, finishClaim, rejectClaim, storeRecords } from "./lifecycle.js";
 import { reconcileClaims } from "../reconciler/reconcile.js";
 
@@ -56,7 +57,7 @@ describe.each(kinds)("on %s", (kind) => {
     it("accepts, runs and finishes the current claim", async () => {
       expect((await acceptClaim(store.db, NODE, ref(), now)).ok).toBe(true);
       const stored = await storeRecords(store.db, NODE, { ...ref(), records: [started, log(2)] }, now);
-      expect(stored).toEqual({ ok: true, value: { seq: 2, fromSeq: 1, started: true } });
+      expect(stored).toEqual({ ok: true, value: { seq: 2, fromSeq: 1, started: true, asks: [] } });
       expect((await taskRow()).state).toBe("running");
       const done = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 2, outcome: ok, finishedAt: now.getTime() }, now, policy);
       expect(done.ok && done.value.stored).toBe(true);
@@ -143,6 +144,43 @@ describe.each(kinds)("on %s", (kind) => {
     });
   });
 
+  describe("asks", () => {
+    const askRecord = (seq: number, askId: string) => ({
+      seq,
+      ts: now.getTime(),
+      kind: "ask" as const,
+      askId,
+      question: "merge it?",
+      options: ["yes", "no"],
+      gate: "merge",
+    });
+
+    it("stores an ask once, answers it within its options, and hands the answer to the waiting node", async () => {
+      const askId = newId("ask");
+      const first = await storeRecords(store.db, NODE, { ...ref(), records: [started, askRecord(2, askId)] }, now);
+      expect(first.ok && first.value.asks.map((a) => a.id)).toEqual([askId]);
+      const again = await storeRecords(store.db, NODE, { ...ref(), records: [askRecord(2, askId)] }, now);
+      expect(again.ok && again.value.asks).toEqual([]);
+      await expect(answerAsk(store.db, askId, { answer: "maybe", force: false }, "ops", now)).rejects.toThrow(/one of: yes, no/);
+      const answered = await answerAsk(store.db, askId, { answer: "yes", force: false }, "ops", now);
+      expect(answered).toMatchObject({ state: "answered", answer: "yes", answeredBy: "ops" });
+      await expect(answerAsk(store.db, askId, { answer: "no", force: false }, "ops", now)).rejects.toThrow(/already answered/);
+      expect((await answerAsk(store.db, askId, { answer: "no", force: true }, "lead", now)).answer).toBe("no");
+      const report = { ...ref(), phase: "running" as const, lastSeq: 2, waitingAsks: [askId] };
+      expect(await answersFor(store.db, [report])).toEqual([{ askId, claimId, answer: "no", answeredBy: "lead" }]);
+      expect(await answersFor(store.db, [{ ...report, claimId: "clm_other" }])).toEqual([]);
+    });
+
+    it("cancels the pending asks of a claim that ends, and refuses answers to them", async () => {
+      const askId = newId("ask");
+      await storeRecords(store.db, NODE, { ...ref(), records: [started, askRecord(2, askId)] }, now);
+      expect(await waitingTasks(store.db, [taskId])).toEqual(new Set([taskId]));
+      await finishClaim(store.db, NODE, { ...ref(), lastSeq: 2, outcome: ok, finishedAt: now.getTime() }, now, policy);
+      expect(await waitingTasks(store.db, [taskId])).toEqual(new Set());
+      await expect(answerAsk(store.db, askId, { answer: "yes", force: true }, "ops", now)).rejects.toThrow(/cancelled/);
+    });
+  });
+
   describe("reconcileClaims", () => {
     const opts = { leaseMs: 1000, now, askResend: true, policy };
 
@@ -152,7 +190,7 @@ describe.each(kinds)("on %s", (kind) => {
     });
 
     it("takes a reported offered claim as accepted and asks for missing records", async () => {
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 4 }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 4, waitingAsks: [] }], opts);
       expect(rec.resend).toEqual([{ claimId, token: 1, fromSeq: 1 }]);
       expect((await claimRow()).state).toBe("accepted");
     });
@@ -166,13 +204,13 @@ describe.each(kinds)("on %s", (kind) => {
 
     it("revokes a cancelled task's claim and re-acknowledges a stored result", async () => {
       await cancelTask(store.db, taskId, now);
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 0 }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 0, waitingAsks: [] }], opts);
       expect(rec.revoke).toEqual([{ ...ref(), reason: "cancelled" }]);
     });
 
     it("acknowledges again a result the node still reports", async () => {
       await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: ok, finishedAt: now.getTime() }, now, policy);
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "exited", lastSeq: 0 }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "exited", lastSeq: 0, waitingAsks: [] }], opts);
       expect(rec.doneAcks).toEqual([{ ...ref(), seq: 0, done: true }]);
     });
   });

@@ -1,7 +1,8 @@
 // What each claim message does to the database: accept, records, done, reject, and a user's cancel.
-import type { ClaimAccept, ClaimDone, ClaimEvents, ClaimReject, ClaimRevoke, TaskState } from "@muster/protocol";
+import type { AskRecord, ClaimAccept, ClaimDone, ClaimEvents, ClaimReject, ClaimRevoke, TaskState } from "@muster/protocol";
 import { isTerminalTaskState } from "@muster/protocol";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { closeAsks, storeAsks, type AskRow } from "../asks/asks.js";
 import { MusterError } from "../errors.js";
 import type { Db, Tx } from "../store/db.js";
 import { claimRecords, claims, tasks } from "../store/schema.js";
@@ -58,7 +59,7 @@ export async function storeRecords(
   nodeId: string,
   msg: ClaimEvents,
   now: Date,
-): Promise<Fenced<{ seq: number; fromSeq: number; started: boolean }>> {
+): Promise<Fenced<{ seq: number; fromSeq: number; started: boolean; asks: AskRow[] }>> {
   return db.transaction(async (tx) => {
     const cur = await lockCurrentClaim(tx, msg, nodeId);
     if (!cur) return stale(msg);
@@ -85,8 +86,9 @@ export async function storeRecords(
         .where(eq(tasks.id, task.id));
     }
     await addCost(tx, claim, task, fresh);
+    const newAsks = await storeAsks(tx, claim, fresh.filter((r): r is AskRecord => r.kind === "ask"), now);
     const seq = await advanceLastSeq(tx, claim, Math.min(...msg.records.map((r) => r.seq)));
-    return { ok: true, value: { seq, fromSeq: claim.lastSeq + 1, started: Boolean(started) } };
+    return { ok: true, value: { seq, fromSeq: claim.lastSeq + 1, started: Boolean(started), asks: newAsks } };
   });
 }
 
@@ -156,6 +158,7 @@ export async function finishClaim(
         acceptedAt: claim.acceptedAt ?? now,
       })
       .where(eq(claims.id, claim.id));
+    await closeAsks(tx, claim.id, now);
     if (o.status === "failed" && o.reason && isRetryable(task, o.reason, policy)) {
       const settled = await requeueOrFail(tx, task, claim, {
         now,
@@ -221,6 +224,7 @@ export async function cancelTask(db: Db, taskId: string, now: Date): Promise<Can
         .set({ state: "revoked", finishedAt: now, reason: "cancelled", message: "cancelled by a user" })
         .where(and(eq(claims.id, task.currentClaimId), eq(claims.taskId, task.id)))
         .returning();
+      if (claim) await closeAsks(tx, claim.id, now);
       if (claim)
         revoke = {
           nodeId: claim.nodeId,

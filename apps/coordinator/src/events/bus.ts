@@ -6,6 +6,7 @@ export interface BusEvents {
   "task.changed": { taskId: string; state: TaskState };
   "task.records": { taskId: string; claimId: string };
   "node.changed": { nodeId: string; state: NodeState };
+  "ask.changed": { askId: string; taskId: string; state: string };
   /** Something changed that may let queued tasks be placed. */
   "placement.wanted": { why: string };
 }

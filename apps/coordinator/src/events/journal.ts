@@ -61,6 +61,11 @@ export class Journal {
     this.bus.emit("task.changed", { taskId, state });
   }
 
+  ask(a: { askId: string; taskId: string; claimId: string; state: string }): void {
+    this.#write("ask", a);
+    this.bus.emit("ask.changed", { askId: a.askId, taskId: a.taskId, state: a.state });
+  }
+
   nodeState(nodeId: string, state: NodeState): void {
     this.#write("node", { nodeId, state });
     this.bus.emit("node.changed", { nodeId, state });

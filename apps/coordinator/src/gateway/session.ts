@@ -4,6 +4,7 @@ import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hell
 import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, MUSTER_VERSION, NodeToCoordinator, PROTOCOL_VERSION } from "@muster/protocol";
 import type { z } from "zod";
 import type WebSocket from "ws";
+import type { AskRow } from "../asks/asks.js";
 import { acceptClaim, finishClaim, rejectClaim, storeRecords } from "../claims/lifecycle.js";
 import type { RetryPolicy } from "../claims/retry.js";
 import type { Clock } from "../clock.js";
@@ -24,6 +25,8 @@ export interface SessionDeps {
   leases: LeaseWriter;
   scheduler: { request(why: string): Promise<void>; noteRefusal(taskId: string, nodeId: string): void };
   policy: RetryPolicy;
+  /** New asks from this node's workers, once stored. */
+  onAsks(asks: AskRow[]): void;
   heartbeatIntervalMs: number;
   leaseMs: number;
   leaseGraceMs: number;
@@ -222,7 +225,14 @@ export class NodeSession implements OfferTarget {
   #sendReconciliation(rec: Reconciliation, re?: string): void {
     this.send(
       "heartbeat.ack",
-      { leaseMs: this.deps.leaseMs, revoke: rec.revoke, offers: rec.offers, resend: rec.resend, desired: this.#desired() },
+      {
+        leaseMs: this.deps.leaseMs,
+        revoke: rec.revoke,
+        offers: rec.offers,
+        resend: rec.resend,
+        answers: rec.answers,
+        desired: this.#desired(),
+      },
       re ? { re } : {},
     );
     for (const ack of rec.doneAcks) this.send("ack", ack);
@@ -256,6 +266,7 @@ export class NodeSession implements OfferTarget {
     this.send("ack", { claimId, taskId, token, seq, done: false }, id ? { re: id } : {});
     if (fromSeq <= seq) this.deps.journal.recordsStored(this.#ids(msg), fromSeq, seq);
     if (started) this.deps.journal.taskState(taskId, "running", claimId);
+    if (res.value.asks.length > 0) this.deps.onAsks(res.value.asks);
   }
 
   async #onDone(msg: Payload<"claim.done">, id?: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { authenticateToken } from "../auth/tokens.js";
 import { MusterError } from "../errors.js";
 import type { AppDeps, Env } from "./context.js";
+import { askRoutes } from "./routes/asks.js";
 import { joinKeyRoutes } from "./routes/join-keys.js";
 import { logRoutes } from "./routes/logs.js";
 import { nodeRoutes } from "./routes/nodes.js";
@@ -68,5 +69,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/v1", joinKeyRoutes(deps));
   app.route("/v1", taskRoutes(deps));
   app.route("/v1", logRoutes(deps));
+  app.route("/v1", askRoutes(deps));
   return app;
 }

@@ -39,7 +39,7 @@ export function toNodeView(row: NodeRow, running: number, now: number): NodeView
   };
 }
 
-export function toTaskView(row: TaskRow, nodeName: string | null): TaskView {
+export function toTaskView(row: TaskRow, nodeName: string | null, waiting = false): TaskView {
   return {
     id: row.id,
     name: row.name,
@@ -64,6 +64,7 @@ export function toTaskView(row: TaskRow, nodeName: string | null): TaskView {
     retryOn: row.retryOn as TaskView["retryOn"],
     costUsd: row.costUsd,
     pending: row.state === "queued" ? row.pendingReason : null,
+    waiting,
     state: row.state as TaskView["state"],
     attempts: row.attempts,
     nodeId: row.nodeId,

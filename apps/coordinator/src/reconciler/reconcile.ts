@@ -1,6 +1,6 @@
 // Heartbeat reconciliation (DESIGN §4): diff the claims a node reports against the database, one code path
 // for `hello` and every `heartbeat`.
-import type { Ack, ClaimOffer, ClaimReport, ClaimRevoke, TaskState } from "@muster/protocol";
+import type { Ack, AskAnswer, ClaimOffer, ClaimReport, ClaimRevoke, TaskState } from "@muster/protocol";
 import { LIVE_CLAIM_STATES } from "@muster/protocol";
 import { and, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "../store/db.js";
@@ -8,6 +8,7 @@ import { claims, tasks } from "../store/schema.js";
 import type { ClaimRow, TaskRow } from "../claims/fencing.js";
 import { isLive } from "../claims/fencing.js";
 import { buildOffer } from "../claims/offers.js";
+import { answersFor } from "../asks/asks.js";
 import { endClaimAndRequeue } from "../claims/expire.js";
 import type { RetryPolicy } from "../claims/retry.js";
 
@@ -17,6 +18,8 @@ export interface Reconciliation {
   resend: { claimId: string; token: number; fromSeq: number }[];
   /** Results the node still holds that are already stored: acknowledge them again. */
   doneAcks: Ack[];
+  /** Answers to asks the node's workers still wait on. */
+  answers: AskAnswer[];
   /** Claims that vanished from the node, and what became of their tasks. */
   expired: { claim: ClaimRow; taskId: string; state: TaskState }[];
 }
@@ -36,7 +39,7 @@ export async function reconcileClaims(
   opts: ReconcileOptions,
 ): Promise<Reconciliation> {
   return db.transaction(async (tx) => {
-    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], expired: [] };
+    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], expired: [], answers: [] };
     const reportedIds = reports.map((r) => r.claimId);
     const liveHere = and(eq(claims.nodeId, nodeId), inArray(claims.state, [...LIVE_CLAIM_STATES]));
     const claimRows = await tx
@@ -77,6 +80,7 @@ export async function reconcileClaims(
           })),
         });
     }
+    out.answers = await answersFor(tx, reports);
     return out;
   });
 }

@@ -180,3 +180,23 @@ export const claimRecords = pgTable(
   },
   (t) => [primaryKey({ columns: [t.claimId, t.seq] }), index("claim_records_task").on(t.taskId, t.attempt, t.seq)],
 );
+
+/** Questions from workers to humans; durable, so an answer outlives restarts on both sides. */
+export const asks = pgTable(
+  "asks",
+  {
+    id: text("id").primaryKey(),
+    taskId: text("task_id").notNull(),
+    claimId: text("claim_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    question: text("question").notNull(),
+    options: jsonb("options").$type<string[]>().notNull().default([]),
+    gate: text("gate"),
+    state: text("state").notNull().default("pending"),
+    answer: text("answer"),
+    answeredBy: text("answered_by"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    answeredAt: ts("answered_at"),
+  },
+  (t) => [index("asks_state").on(t.state, t.createdAt), index("asks_claim").on(t.claimId)],
+);

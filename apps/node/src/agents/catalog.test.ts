@@ -30,9 +30,9 @@ describe("agent catalog", () => {
     await tool("pi");
     const catalog = await detect();
     expect(catalog.advertised()).toEqual([
-      { name: "exec", kind: "exec", version: null },
-      { name: "claude", kind: "preset", version: "claude 9.9.9" },
-      { name: "pi", kind: "preset", version: "pi 9.9.9" },
+      { name: "exec", kind: "exec", version: null, limit: null },
+      { name: "claude", kind: "preset", version: "claude 9.9.9", limit: null },
+      { name: "pi", kind: "preset", version: "pi 9.9.9", limit: null },
     ]);
   });
 
@@ -86,8 +86,8 @@ describe("agent catalog", () => {
         claude: { command: ["mytool", "--claude", "{{prompt_file}}"] },
       },
     });
-    expect(catalog.advertised()).toContainEqual({ name: "mytool", kind: "custom", version: "mytool 9.9.9" });
-    expect(catalog.advertised()).toContainEqual({ name: "claude", kind: "custom", version: "mytool 9.9.9" });
+    expect(catalog.advertised()).toContainEqual({ name: "mytool", kind: "custom", version: "mytool 9.9.9", limit: null });
+    expect(catalog.advertised()).toContainEqual({ name: "claude", kind: "custom", version: "mytool 9.9.9", limit: null });
     const t = task({ agent: "mytool" });
     const check = catalog.check(t);
     expect(check.ok && check.agent.command(run(t))).toEqual([mytool, "--in", "/w/.muster/prompt.md", "--cwd", "/w", "--model"]);

@@ -2,7 +2,7 @@
 import type { AgentInfo, TaskSpec } from "@muster/protocol";
 import type { AgentsConfig } from "../config.js";
 import { findExecutable, readVersion } from "./detect.js";
-import { PRESET_NAMES, PRESETS, promptArgument } from "./presets.js";
+import { PRESET_NAMES, PRESETS, promptArgument, type PresetName } from "./presets.js";
 import { renderTemplate } from "./template.js";
 
 /** Where one claim runs; the prompt file already holds task.prompt when the agent needs one. */
@@ -16,6 +16,8 @@ export interface AgentEntry {
   info: AgentInfo;
   /** Builds the full argv; argv[0] is the absolute path found at detection (the task's env may change PATH). */
   command(run: AgentRun): string[];
+  /** The preset whose machine-readable stdout is parsed into records; null for exec and custom agents. */
+  format: PresetName | null;
 }
 
 export type AgentCheck =
@@ -26,6 +28,7 @@ interface Candidate {
   name: string;
   kind: "preset" | "custom";
   executable: string;
+  format: PresetName | null;
   command(path: string, run: AgentRun): string[];
 }
 
@@ -38,6 +41,7 @@ function candidates(config: AgentsConfig): Candidate[] {
       name,
       kind: "preset",
       executable: preset.executable,
+      format: name,
       command: (path, { task }) => [
         path,
         ...preset.args({ prompt: promptArgument(task.prompt ?? ""), model: task.model, thinking: task.thinking }),
@@ -49,6 +53,7 @@ function candidates(config: AgentsConfig): Candidate[] {
       name,
       kind: "custom",
       executable: command[0]!,
+      format: null,
       command: (path, { task, workdir, promptFile }) => [
         path,
         ...renderTemplate(command.slice(1), {
@@ -74,8 +79,9 @@ export interface DetectOptions {
 }
 
 const EXEC_AGENT: AgentEntry = {
-  info: { name: "exec", kind: "exec", version: null },
+  info: { name: "exec", kind: "exec", version: null, limit: null },
   command: ({ task }) => [...task.argv],
+  format: null,
 };
 
 export class AgentCatalog {
@@ -90,13 +96,20 @@ export class AgentCatalog {
           opts.versions === false
             ? null
             : await readVersion(path, { timeoutMs: opts.versionTimeoutMs ?? 2000, env: opts.versionEnv ?? {} });
-        return { info: { name: c.name, kind: c.kind, version }, command: (run) => c.command(path, run) };
+        const limit = config.limits[c.name] ?? null;
+        return { info: { name: c.name, kind: c.kind, version, limit }, command: (run) => c.command(path, run), format: c.format };
       }),
     );
     const entries = new Map<string, AgentEntry>();
-    if (!config.disabled.includes("exec")) entries.set("exec", EXEC_AGENT);
+    if (!config.disabled.includes("exec"))
+      entries.set("exec", { ...EXEC_AGENT, info: { ...EXEC_AGENT.info, limit: config.limits.exec ?? null } });
     for (const e of found) if (e) entries.set(e.info.name, e);
     return new AgentCatalog(entries);
+  }
+
+  /** The agent's own limit of claims at once on this node, if it has one. */
+  limit(name: string): number | null {
+    return this.entries.get(name)?.info.limit ?? null;
   }
 
   /** What `hello` advertises. */

@@ -1,4 +1,4 @@
-// Built-in agents: each CLI's unattended, machine-readable command line (shared/fixtures/agents/README.md).
+// Built-in agents: each CLI's unattended, machine-readable command line (fixtures/agents/README.md).
 
 export const PRESET_NAMES = ["claude", "codex", "opencode", "pi"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];

@@ -79,7 +79,7 @@ describe("muster-node join", () => {
     expect(config).toMatchObject({ url, nodeId: "nod_abc", name: "builder-1", audience: "muster:test", capacity: 3 });
     expect(config.publicKey.x).toBe(sent.publicKey.x);
     expect(config.privateKey.x).toBe(sent.publicKey.x);
-    expect(config.agents).toEqual({ presets: {}, disabled: [], custom: {} });
+    expect(config.agents).toEqual({ presets: {}, disabled: [], limits: {}, custom: {} });
   });
 
   it("reports the coordinator's error code and message when it refuses, and writes nothing", async () => {

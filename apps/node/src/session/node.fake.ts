@@ -76,7 +76,7 @@ export function offer(n: number, argv: string[], task: Partial<TaskSpec> = {}): 
     token: n,
     attempt: 1,
     leaseMs: 5000,
-    task: { agent: "exec", argv, prompt: null, model: null, thinking: null, env: {}, timeoutMs: 10_000, onDisconnect: "stop", ...task },
+    task: { agent: "exec", argv, prompt: null, model: null, thinking: null, env: {}, timeoutMs: 10_000, onDisconnect: "stop", maxCostUsd: null, ...task },
   };
 }
 

@@ -43,8 +43,8 @@ describe("restart", () => {
     node = await startTestNode(coord, keys, { dataDir });
     const hello = await coord.welcome();
     expect(hello.payload.claims).toEqual([
-      { ...ref(1), phase: "interrupted", lastSeq: 3 },
-      { ...ref(2), phase: "exited", lastSeq: 1 },
+      { ...ref(1), phase: "interrupted", lastSeq: 3, waitingAsks: [] },
+      { ...ref(2), phase: "exited", lastSeq: 1, waitingAsks: [] },
     ]);
     const events = [await coord.take("claim.events"), await coord.take("claim.events")].map((f) => f.payload);
     expect(events).toEqual(

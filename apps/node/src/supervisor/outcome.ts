@@ -1,12 +1,26 @@
 // How a worker's end becomes the outcome a claim reports in claim.done.
 import type { ClaimOutcome } from "@muster/protocol";
 
-/** Why the node stopped a worker itself; `lost`: the node's lease ran out and the task must not run on unfenced. */
-export type StopCause = "timeout" | "revoked" | "shutdown" | "drain_deadline" | "lost";
+/**
+ * Why the node stopped a worker itself; `lost`: the node's lease ran out and the task must not run on unfenced;
+ * `budget`: the cost the agent reported crossed the task's limit.
+ */
+export type StopCause = "timeout" | "revoked" | "shutdown" | "drain_deadline" | "lost" | "budget";
+
+/** The reported cost that crossed the task's limit (USD). */
+export interface BudgetCrossing {
+  usd: number;
+  limitUsd: number;
+}
 
 export type WorkerEnd =
-  | { kind: "exited"; exitCode: number | null; signal: string | null; stoppedBy: StopCause | null }
+  | { kind: "exited"; exitCode: number | null; signal: string | null; stoppedBy: StopCause | null; budget?: BudgetCrossing }
   | { kind: "spawn_failed"; message: string };
+
+/** Dollars as people write them: no float noise, no trailing zeros. */
+export function formatUsd(usd: number): string {
+  return String(Number(usd.toFixed(6)));
+}
 
 export function claimOutcome(end: WorkerEnd, timeoutMs: number): ClaimOutcome {
   if (end.kind === "spawn_failed")
@@ -24,6 +38,12 @@ export function claimOutcome(end: WorkerEnd, timeoutMs: number): ClaimOutcome {
       return { status: "failed", ...base, reason: "interrupted", message: "the node's drain deadline passed" };
     case "lost":
       return { status: "failed", ...base, reason: "lost", message: "the node lost its lease with the coordinator" };
+    case "budget": {
+      const message = end.budget
+        ? `cost $${formatUsd(end.budget.usd)} crossed the limit $${formatUsd(end.budget.limitUsd)}`
+        : "the cost limit was crossed";
+      return { status: "failed", ...base, reason: "budget", message };
+    }
     case null:
       break;
   }

@@ -58,7 +58,7 @@ describe("supervisor", () => {
     const { supervisor, records, exited } = setup();
     const o = offer(1, { argv: [NODE, "-e", "console.log(process.cwd())"] });
     expect(supervisor.offer(o, { draining: false })).toEqual({ accept: true, duplicate: false });
-    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "accepted", lastSeq: 0 }]);
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "accepted", lastSeq: 0, waitingAsks: [] }]);
     await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
     const workdir = join(dataDir, "work", "clm_1");
     expect((await stat(workdir)).isDirectory()).toBe(true);
@@ -77,6 +77,19 @@ describe("supervisor", () => {
     await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
     expect(logText("clm_1")).toBe("do the thing");
     expect(await readFile(join(dataDir, "work", "clm_1", ".muster", "prompt.md"), "utf8")).toBe("do the thing");
+  });
+
+  it("keeps an agent to its own limit within the node's capacity", async () => {
+    agents = await AgentCatalog.detect(AgentsConfig.parse({ limits: { exec: 1 } }), { pathEnv: "" });
+    expect(agents.advertised()).toEqual([{ name: "exec", kind: "exec", version: null, limit: 1 }]);
+    const { supervisor } = setup(4);
+    expect(supervisor.offer(sleeper(1), { draining: false })).toMatchObject({ accept: true });
+    expect(supervisor.offer(sleeper(2), { draining: false })).toMatchObject({
+      accept: false,
+      reason: "no_capacity",
+      message: "1 exec claims already run here (its limit)",
+    });
+    await supervisor.stopAll("shutdown");
   });
 
   it("rejects offers beyond capacity, while draining, for agents it lacks and for bad tasks", async () => {
@@ -199,7 +212,7 @@ describe("supervisor", () => {
     const { supervisor } = setup(1);
     const done = { claimId: "clm_1", taskId: "tsk_1", token: 1, lastSeq: 4, outcome: { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restarted" }, finishedAt: 1 };
     supervisor.restore([{ offer: sleeper(1), done, phase: "interrupted" }]);
-    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "interrupted", lastSeq: 4 }]);
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "interrupted", lastSeq: 4, waitingAsks: [] }]);
     expect(supervisor.busy()).toBe(0);
     expect(supervisor.offer(sleeper(1), { draining: false })).toEqual({ accept: true, duplicate: true });
     supervisor.forget("clm_1");

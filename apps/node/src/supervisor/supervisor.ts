@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClaimDone, ClaimOffer, ClaimPhase, ClaimRecord, ClaimReject, ClaimReport, TaskSpec } from "@muster/protocol";
 import type { AgentCheck, AgentEntry, AgentRun } from "../agents/catalog.js";
+import { createOutputParser } from "../agents/parsers/index.js";
 import type { Logger } from "../log.js";
 import { workerEnv } from "./env.js";
 import { NO_JOURNAL, NO_WATCHDOG, type ClaimJournal, type WorkerWatchdog } from "./journal.js";
@@ -44,6 +45,8 @@ export interface SupervisorListener {
 /** The part of the agent catalog the supervisor uses. */
 export interface AgentResolver {
   check(task: TaskSpec): AgentCheck;
+  /** The agent's own limit of claims at once, or null. */
+  limit?(name: string): number | null;
 }
 
 export interface SupervisorOptions {
@@ -100,7 +103,22 @@ export class Supervisor {
   }
 
   reports(): ClaimReport[] {
-    return this.claims().map(({ claimId, taskId, token, phase, lastSeq }) => ({ claimId, taskId, token, phase, lastSeq }));
+    return this.claims().map(({ claimId, taskId, token, phase, lastSeq }) => ({
+      claimId,
+      taskId,
+      token,
+      phase,
+      lastSeq,
+      waitingAsks: [],
+    }));
+  }
+
+  /** Live claims of one agent. */
+  busyWith(agent: string): number {
+    let n = 0;
+    for (const { claim } of this.slots.values())
+      if ((claim.phase === "accepted" || claim.phase === "running") && claim.task.agent === agent) n += 1;
+    return n;
   }
 
   /** Claims using a worker slot: accepted or running, plus revoked workers not yet dead. */
@@ -126,6 +144,9 @@ export class Supervisor {
     if (!check.ok) return { accept: false, reason: check.reason, message: check.message };
     if (this.busy() >= this.opts.capacity)
       return { accept: false, reason: "no_capacity", message: `all ${this.opts.capacity} slots are busy` };
+    const limit = this.opts.agents.limit?.(offer.task.agent) ?? null;
+    if (limit !== null && this.busyWith(offer.task.agent) >= limit)
+      return { accept: false, reason: "no_capacity", message: `${limit} ${offer.task.agent} claims already run here (its limit)` };
     try {
       this.journal.opened(offer);
     } catch (err) {
@@ -199,7 +220,7 @@ export class Supervisor {
    * Stops every worker; each claim still ends with a result (failed, interrupted). Settles when all
    * workers, including revoked ones still dying, have ended.
    */
-  stopAll(cause: Exclude<StopCause, "revoked" | "timeout">): Promise<void> {
+  stopAll(cause: Exclude<StopCause, "revoked" | "timeout" | "budget">): Promise<void> {
     const waits: Promise<unknown>[] = [...this.dying].map((w) => w.ended);
     for (const slot of this.slots.values()) {
       waits.push(slot.settled);
@@ -218,7 +239,7 @@ export class Supervisor {
       await this.prepareWorkdir(run);
       if (slot.stopCause === "revoked") return;
       if (slot.stopCause) end = { kind: "exited", exitCode: null, signal: null, stoppedBy: slot.stopCause };
-      else end = await this.runWorker(slot, agent.command(run));
+      else end = await this.runWorker(slot, agent, run);
     } catch (err) {
       end = { kind: "spawn_failed", message: `cannot start the worker: ${(err as Error).message}` };
     }
@@ -248,11 +269,14 @@ export class Supervisor {
     }
   }
 
-  private async runWorker(slot: Slot, command: string[]): Promise<WorkerEnd> {
+  private async runWorker(slot: Slot, agent: AgentEntry, run: AgentRun): Promise<WorkerEnd> {
     const { claim } = slot;
+    const command = agent.command(run);
     this.watchdog.watch(claim.claimId);
     const worker = startWorker({
       command,
+      ...(agent.format ? { parser: createOutputParser(agent.format) } : {}),
+      maxCostUsd: claim.task.maxCostUsd,
       cwd: claim.workdir,
       env: workerEnv({
         daemonEnv: this.opts.daemonEnv,

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import type { ClaimRecord } from "@muster/protocol";
+import { createOutputParser } from "../agents/parsers/index.js";
+import { expectedWithParsed, withoutStamp } from "../agents/parsers/transcript.fake.js";
 import { claimOutcome } from "./outcome.js";
 import { splitText, startWorker, type WorkerOptions } from "./worker.js";
 
@@ -106,6 +108,72 @@ describe("worker process", () => {
     const texts = records.flatMap((r) => (r.kind === "log" ? [r.text] : []));
     expect(Math.max(...texts.map((t) => t.length))).toBeLessThanOrEqual(1000);
     expect(logs("stdout")).toBe("y".repeat(100000));
+  });
+});
+
+/** A node script that writes each piece to stdout, pausing between them so each arrives as its own chunk. */
+function writer(pieces: string[], after = ""): string[] {
+  const script = `const p = ${JSON.stringify(pieces)};
+    (async () => {
+      for (const x of p) { await new Promise((r) => process.stdout.write(x, r)); await new Promise((r) => setTimeout(r, 40)); }
+      ${after}
+    })();`;
+  return [NODE, "-e", script];
+}
+
+const step = (usd: number) => `${JSON.stringify({ type: "step_finish", part: { type: "step-finish", cost: usd, tokens: { input: 1, output: 1 } } })}\n`;
+
+describe("worker output parsing", () => {
+  it("reassembles lines cut across chunks and puts each line's records right after the log record that ends it", async () => {
+    const message = (text: string) => JSON.stringify({ type: "item.completed", item: { id: "i", type: "agent_message", text } });
+    const first = message("first");
+    const { worker, records } = run(writer([first.slice(0, 20), `${first.slice(20)}\nnot json\n`, message("tail")]), {
+      parser: createOutputParser("codex"),
+    });
+    await worker.ended;
+    expect(records.map(withoutStamp)).toEqual(expectedWithParsed(records, "codex"));
+    // A last line without a newline is parsed once the output has ended.
+    expect(records.flatMap((r) => (r.kind === "message" ? [r.text] : []))).toEqual(["first", "tail"]);
+    expect(records.at(-1)).toMatchObject({ kind: "message", text: "tail" });
+    expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+  });
+
+  it("parses nothing for a worker without a parser", async () => {
+    const { worker, records } = run(writer([`${JSON.stringify({ type: "turn.completed" })}\n`]));
+    await worker.ended;
+    expect(records.map((r) => r.kind)).toEqual(["started", "log"]);
+  });
+
+  it("stops the worker with cause budget once the running cost crosses the limit", async () => {
+    const { worker, records } = run(writer([step(0.4), step(0.4), step(0.4), step(0.4)], "setInterval(() => {}, 1000);"), {
+      parser: createOutputParser("opencode"),
+      maxCostUsd: 1,
+      killGraceMs: 500,
+    });
+    const end = await worker.ended;
+    expect(end).toMatchObject({ kind: "exited", stoppedBy: "budget", signal: "SIGTERM", budget: { usd: 1.2, limitUsd: 1 } });
+    expect(claimOutcome(end, 1000)).toEqual({
+      status: "failed",
+      exitCode: null,
+      signal: "SIGTERM",
+      reason: "budget",
+      message: "cost $1.2 crossed the limit $1",
+    });
+    expect(records.flatMap((r) => (r.kind === "cost" ? [r.usd] : []))).toEqual([0.4, 0.8, 1.2]);
+  });
+
+  it("fails a run on budget even when the crossing is read after the process exited", async () => {
+    const { worker } = run([NODE, "-e", `process.stdout.write(${JSON.stringify(step(2).trimEnd())})`], {
+      parser: createOutputParser("opencode"),
+      maxCostUsd: 1,
+    });
+    const end = await worker.ended;
+    expect(claimOutcome(end, 1000)).toMatchObject({ status: "failed", exitCode: 0, reason: "budget", message: "cost $2 crossed the limit $1" });
+  });
+
+  it("lets a run whose cost stays at the limit finish", async () => {
+    const { worker } = run(writer([step(0.5), step(0.5)]), { parser: createOutputParser("opencode"), maxCostUsd: 1 });
+    expect(claimOutcome(await worker.ended, 1000)).toMatchObject({ status: "succeeded" });
   });
 });
 

@@ -1,7 +1,9 @@
 // One worker process: leader of its own process group, output streamed as records, a time limit, a group kill.
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 import type { ClaimRecord } from "@muster/protocol";
-import type { StopCause, WorkerEnd } from "./outcome.js";
+import type { AgentOutputParser, ParsedRecord, ProcessEnd } from "../agents/parsers/index.js";
+import { LineAssembler } from "./lines.js";
+import type { BudgetCrossing, StopCause, WorkerEnd } from "./outcome.js";
 
 /** Time between SIGTERM and SIGKILL when the node stops a worker. */
 export const KILL_GRACE_MS = 5000;
@@ -10,7 +12,8 @@ export const MAX_LOG_TEXT = 16 * 1024;
 
 type RecordBody =
   | { kind: "started"; pid: number | null; command: string[]; workdir: string }
-  | { kind: "log"; stream: "stdout" | "stderr"; text: string };
+  | { kind: "log"; stream: "stdout" | "stderr"; text: string }
+  | ParsedRecord;
 
 export interface WorkerOptions {
   command: readonly string[];
@@ -20,6 +23,10 @@ export interface WorkerOptions {
   /** Gets each record stamped with its per-claim seq, `started` first. */
   onRecord(record: ClaimRecord): void;
   killGraceMs?: number;
+  /** Reads stdout lines into records, each after the log record that completes its line; the raw output stays. */
+  parser?: AgentOutputParser;
+  /** Stop the worker (reason budget) once a parsed cost record's running total crosses this (USD). */
+  maxCostUsd?: number | null;
   firstSeq?: number;
   now?: () => number;
   maxLogText?: number;
@@ -65,17 +72,44 @@ function recordedCommand(command: readonly string[]): string[] {
   return shown;
 }
 
-export function startWorker(opts: WorkerOptions): Worker {
-  const { command, cwd, env, timeoutMs, onRecord } = opts;
-  const { killGraceMs = KILL_GRACE_MS, now = Date.now, maxLogText = MAX_LOG_TEXT } = opts;
-  let seq = (opts.firstSeq ?? 1) - 1;
-  const emit = (body: RecordBody) => {
-    seq += 1;
-    onRecord({ ...body, seq, ts: now() });
-  };
+interface OutputSinks {
+  emit(body: RecordBody): void;
+  maxLogText: number;
+  parser: AgentOutputParser | undefined;
+  costReported(usd: number): void;
+}
 
+/**
+ * Turns both streams into log records and, with a parser, stdout lines into parsed records. Returns what
+ * to call once the output has ended: a last line without a newline is parsed then.
+ */
+function recordOutput(child: ResultPromise, { emit, maxLogText, parser, costReported }: OutputSinks): (how: ProcessEnd) => void {
+  const lines = new LineAssembler();
+  const emitParsed = (records: ParsedRecord[]) => {
+    for (const record of records) {
+      emit(record);
+      if (record.kind === "cost") costReported(record.usd);
+    }
+  };
+  for (const stream of ["stdout", "stderr"] as const) {
+    const readable = child[stream];
+    readable?.setEncoding("utf8");
+    readable?.on("data", (text: string) => {
+      for (const part of splitText(text, maxLogText)) emit({ kind: "log", stream, text: part });
+      if (stream === "stdout" && parser) for (const line of lines.push(text)) emitParsed(parser.line(line));
+    });
+  }
+  return (how) => {
+    if (!parser) return;
+    const rest = lines.flush();
+    if (rest !== null) emitParsed(parser.line(rest));
+    emitParsed(parser.end(how));
+  };
+}
+
+function spawnInGroup(command: readonly string[], cwd: string, env: Record<string, string>): ResultPromise {
   const [file, ...args] = command;
-  const child = execa(file ?? "", args, {
+  return execa(file ?? "", args, {
     cwd,
     env,
     extendEnv: false,
@@ -88,25 +122,37 @@ export function startWorker(opts: WorkerOptions): Worker {
     detached: true,
     windowsHide: true,
   });
+}
+
+export function startWorker(opts: WorkerOptions): Worker {
+  const { command, cwd, env, timeoutMs, onRecord, parser, maxCostUsd = null } = opts;
+  const { killGraceMs = KILL_GRACE_MS, now = Date.now, maxLogText = MAX_LOG_TEXT } = opts;
+  let seq = (opts.firstSeq ?? 1) - 1;
+  const emit = (body: RecordBody) => {
+    seq += 1;
+    onRecord({ ...body, seq, ts: now() });
+  };
+
+  const child = spawnInGroup(command, cwd, env);
   const pid = child.pid;
   if (pid !== undefined) emit({ kind: "started", pid, command: recordedCommand(command), workdir: cwd });
-  for (const stream of ["stdout", "stderr"] as const) {
-    const readable = child[stream];
-    readable?.setEncoding("utf8");
-    readable?.on("data", (text: string) => {
-      for (const part of splitText(text, maxLogText)) emit({ kind: "log", stream, text: part });
-    });
-  }
 
   let stoppedBy: StopCause | null = null;
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
+  let budget: BudgetCrossing | undefined;
   const stop = (cause: StopCause, graceMs = killGraceMs) => {
     if (pid === undefined || stoppedBy !== null || exited) return;
     stoppedBy = cause;
     signalGroup(pid, "SIGTERM");
     killTimer = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
   };
+  const costReported = (usd: number) => {
+    if (maxCostUsd === null || budget || !(usd > maxCostUsd)) return;
+    budget = { usd, limitUsd: maxCostUsd };
+    stop("budget");
+  };
+  const outputEnded = recordOutput(child, { emit, maxLogText, parser, costReported });
   const timeoutTimer = pid === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
   // A worker never leaves processes behind: what is still in its group when the leader exits dies too.
   child.on("exit", () => {
@@ -119,7 +165,12 @@ export function startWorker(opts: WorkerOptions): Worker {
     clearTimeout(killTimer);
     if (pid === undefined)
       return { kind: "spawn_failed", message: result.originalMessage || result.shortMessage || "spawn failed" };
-    return { kind: "exited", exitCode: result.exitCode ?? null, signal: result.signal ?? null, stoppedBy };
+    const exitCode = result.exitCode ?? null;
+    const signal = result.signal ?? null;
+    outputEnded({ exitCode, signal, stopped: stoppedBy !== null });
+    // A crossing read only after the process exited still fails the claim: the money was spent all the same.
+    const cause = stoppedBy ?? (budget ? "budget" : null);
+    return { kind: "exited", exitCode, signal, stoppedBy: cause, ...(budget ? { budget } : {}) };
   });
   return { pid, stop, ended };
 }

@@ -11,6 +11,7 @@ import {
 } from "@muster/protocol";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import { waitingTasks } from "../../asks/asks.js";
 import { cancelTask, retryTask } from "../../claims/lifecycle.js";
 import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
@@ -83,8 +84,9 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
     const names = await nodeNames(db, page.flatMap((t) => (t.nodeId ? [t.nodeId] : [])));
+    const waiting = await waitingTasks(db, page.map((t) => t.id));
     return c.json({
-      tasks: page.map((t) => toTaskView(t, t.nodeId ? (names.get(t.nodeId) ?? null) : null)),
+      tasks: page.map((t) => toTaskView(t, t.nodeId ? (names.get(t.nodeId) ?? null) : null, waiting.has(t.id))),
       nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null,
     });
   });
@@ -95,8 +97,9 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
     if (!task) throw new MusterError("not_found", `no task ${id}`);
     const attempts = await db.select().from(claims).where(eq(claims.taskId, id)).orderBy(asc(claims.token));
     const names = await nodeNames(db, [...attempts.map((a) => a.nodeId), ...(task.nodeId ? [task.nodeId] : [])]);
+    const waiting = await waitingTasks(db, [task.id]);
     return c.json({
-      ...toTaskView(task, task.nodeId ? (names.get(task.nodeId) ?? null) : null),
+      ...toTaskView(task, task.nodeId ? (names.get(task.nodeId) ?? null) : null, waiting.has(task.id)),
       claims: attempts.map((a) => toAttemptView(a, names.get(a.nodeId) ?? a.nodeId)),
     });
   });
