@@ -384,6 +384,63 @@ describe.each(kinds)("coordinator edges on %s", (kind) => {
     });
   });
 
+  describe("humans in the loop", () => {
+    it("stores a worker's ask, takes an answer within its options, and hands it to the node until it has it", async () => {
+      const id = await node();
+      const ws = await connected(id);
+      const sub = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["x"] });
+      const offer = (await ws.type("claim.offer")).payload;
+      expect(offer.taskId).toBe(sub.body.id);
+      const ref = { claimId: offer.claimId, taskId: offer.taskId, token: offer.token };
+      ws.send("claim.accept", ref);
+      const ask = { seq: 2, ts: Date.now(), kind: "ask", askId: "ask_e2e_1", question: "merge?", options: ["yes", "no"], gate: "merge" };
+      const started = { seq: 1, ts: Date.now(), kind: "started", pid: 1, command: ["x"], workdir: "/w" };
+      ws.send("claim.events", { ...ref, records: [started, ask] }, "e1");
+      await ws.next((f) => f.re === "e1");
+      const pending = await api<any>(c, "GET", "/v1/asks?state=pending");
+      expect(pending.body.asks.map((a: any) => a.id)).toContain("ask_e2e_1");
+      expect((await api<any>(c, "GET", `/v1/tasks/${sub.body.id}`)).body.waiting).toBe(true);
+
+      const bad = await api<any>(c, "POST", "/v1/asks/ask_e2e_1/answer", { answer: "maybe" });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/one of: yes, no/);
+      const good = await api<any>(c, "POST", "/v1/asks/ask_e2e_1/answer", { answer: "yes" });
+      expect(good.body).toMatchObject({ state: "answered", answer: "yes" });
+      expect((await ws.type("ask.answer")).payload).toMatchObject({ askId: "ask_e2e_1", answer: "yes" });
+      const again = await api<any>(c, "POST", "/v1/asks/ask_e2e_1/answer", { answer: "no" });
+      expect(again.status).toBe(409);
+      // Level-triggered: while the node says its worker waits, every heartbeat ack carries the answer.
+      const report = { ...ref, phase: "running", lastSeq: 2, waitingAsks: ["ask_e2e_1"] };
+      ws.send("heartbeat", { claims: [report], capacity: 2 }, "hb1");
+      expect((await ws.next((f) => f.re === "hb1")).payload.answers).toEqual([
+        expect.objectContaining({ askId: "ask_e2e_1", answer: "yes" }),
+      ]);
+
+      const tell = await api<any>(c, "POST", `/v1/tasks/${sub.body.id}/tell`, { text: "use the staging db" });
+      expect(tell.status).toBe(201);
+      expect((await ws.type("tell")).payload).toMatchObject({ text: "use the staging db", tellId: tell.body.id });
+      ws.send("heartbeat", { claims: [{ ...report, waitingAsks: [] }], capacity: 2 }, "hb2");
+      expect((await ws.next((f) => f.re === "hb2")).payload.tells.map((t: any) => t.tellId)).toEqual([tell.body.id]);
+      ws.send("heartbeat", { claims: [{ ...report, waitingAsks: [], tellsReceived: [tell.body.id] }], capacity: 2 }, "hb3");
+      expect((await ws.next((f) => f.re === "hb3")).payload.tells).toEqual([]);
+      const tells = await api<any>(c, "GET", `/v1/tasks/${sub.body.id}/tells`);
+      expect(tells.body.tells[0].state).toBe("delivered");
+
+      await api(c, "POST", `/v1/tasks/${sub.body.id}/cancel`);
+      const noWorker = await api<any>(c, "POST", `/v1/tasks/${sub.body.id}/tell`, { text: "too late" });
+      expect(noWorker.status).toBe(409);
+      ws.close();
+    });
+
+    it("answers a long poll as soon as an ask is pending, and after the wait when none is", async () => {
+      const started = Date.now();
+      const none = await api<any>(c, "GET", "/v1/asks?state=expired&waitMs=300");
+      expect(none.body.asks).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+      expect((await api<any>(c, "POST", "/v1/asks/ask_missing/answer", { answer: "x" })).status).toBe(404);
+    });
+  });
+
   describe("HTTP API", () => {
     it("needs a valid bearer token", async () => {
       expect((await api<any>(c, "GET", "/v1/status", undefined, null)).status).toBe(401);

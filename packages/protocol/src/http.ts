@@ -1,8 +1,8 @@
 // Every HTTP request and response body of the coordinator's API.
 import { z } from "zod";
-import { AgentInfo, ClaimRecord } from "./messages.js";
+import { AgentInfo, ClaimRecord, VerifyResult, WorkspaceResult } from "./messages.js";
 import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
-import { OnDisconnect, RetryableReason } from "./task.js";
+import { ApproveBefore, OnDisconnect, RetryableReason } from "./task.js";
 import { Id, Iso, Labels, NodeName } from "./values.js";
 
 export const Health = z.object({ status: z.literal("ok") });
@@ -159,6 +159,15 @@ export const TaskView = z.object({
   pending: z.string().nullable(),
   /** A worker of this task waits for a human: it has a pending ask. */
   waiting: z.boolean(),
+  repo: z.string().nullable(),
+  ref: z.string().nullable(),
+  verify: z.string().nullable(),
+  idleTimeoutMs: z.number().int().nullable(),
+  outputCapBytes: z.number().int().nullable(),
+  approveBefore: ApproveBefore.nullable(),
+  /** The worktree of the last attempt that reported one. */
+  workspace: WorkspaceResult.nullable(),
+  verifyResult: VerifyResult.nullable(),
   state: TaskState,
   attempts: z.number().int(),
   nodeId: Id.nullable(),
@@ -296,3 +305,19 @@ export const AnswerAskRequest = z
   })
   .strict();
 export type AnswerAskRequest = z.infer<typeof AnswerAskRequest>;
+
+// ---- tells ----------------------------------------------------------------------------------
+
+export const TellRequest = z.object({ text: z.string().min(1).max(8000) }).strict();
+export type TellRequest = z.infer<typeof TellRequest>;
+
+export const TellView = z.object({
+  id: Id,
+  taskId: Id,
+  claimId: Id,
+  text: z.string(),
+  from: z.string(),
+  state: z.enum(["queued", "delivered"]),
+  createdAt: Iso,
+});
+export type TellView = z.infer<typeof TellView>;

@@ -4,6 +4,7 @@ export * from "./envelope.js";
 export * from "./errors.js";
 export * from "./frames.js";
 export * from "./http.js";
+export * from "./local.js";
 export * from "./messages.js";
 export * from "./selector.js";
 export * from "./states.js";

@@ -25,6 +25,8 @@ export const ClaimReport = z.object({
   lastSeq: z.number().int().nonnegative(),
   /** Asks of this claim whose worker still waits for the answer. */
   waitingAsks: z.array(Id).max(100).default([]),
+  /** Tells of this claim the node has received (so the coordinator stops re-sending them). */
+  tellsReceived: z.array(Id).max(1000).default([]),
 });
 export type ClaimReport = z.infer<typeof ClaimReport>;
 
@@ -126,12 +128,36 @@ export const ClaimRecord = z.discriminatedUnion("kind", [
 export type ClaimRecord = z.infer<typeof ClaimRecord>;
 export type LogRecord = z.infer<typeof LogRecord>;
 
+/** The git worktree a claim ran in, as it was left. */
+export const WorkspaceResult = z.object({
+  branch: z.string(),
+  /** The commit the branch started from, and its head after the agent. */
+  base: z.string(),
+  head: z.string(),
+  filesChanged: z.number().int().nonnegative(),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  /** Changes not committed by the agent are part of the stats too. */
+  dirty: z.boolean(),
+});
+export type WorkspaceResult = z.infer<typeof WorkspaceResult>;
+
+export const VerifyResult = z.object({
+  command: z.string(),
+  exitCode: z.number().int().nullable(),
+  passed: z.boolean(),
+  durationMs: z.number().int().nonnegative(),
+});
+export type VerifyResult = z.infer<typeof VerifyResult>;
+
 export const ClaimOutcome = z.object({
   status: z.enum(["succeeded", "failed", "cancelled"]),
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   reason: FailureReason.nullable(),
   message: z.string().max(4000).nullable(),
+  workspace: WorkspaceResult.nullable().default(null),
+  verify: VerifyResult.nullable().default(null),
 });
 export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
 
@@ -253,6 +279,15 @@ export const AskAnswer = z.object({
 });
 export type AskAnswer = z.infer<typeof AskAnswer>;
 
+/** A steering message for a running worker (`muster tell`), read at most once with `muster told`. */
+export const TellMessage = z.object({
+  tellId: Id,
+  claimId: Id,
+  text: z.string().min(1).max(8000),
+  from: z.string().max(200),
+});
+export type TellMessage = z.infer<typeof TellMessage>;
+
 export const HeartbeatAck = z.object({
   leaseMs: z.number().int().positive(),
   revoke: z.array(ClaimRevoke).default([]),
@@ -260,6 +295,8 @@ export const HeartbeatAck = z.object({
   resend: z.array(ResendFrom).default([]),
   /** Answers to asks the node reported as waiting. */
   answers: z.array(AskAnswer).default([]),
+  /** Tells for the node's claims that it has not confirmed yet. */
+  tells: z.array(TellMessage).default([]),
   desired: NodeDesired,
 });
 export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
@@ -285,6 +322,7 @@ export const CoordinatorToNode = {
   "claim.revoke": ClaimRevoke,
   "node.drain": NodeDrain,
   "ask.answer": AskAnswer,
+  tell: TellMessage,
   ack: Ack,
   error: ErrorFrame,
 } as const;

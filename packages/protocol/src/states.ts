@@ -37,6 +37,10 @@ export const FailureReason = z.enum([
   "interrupted", // the node daemon restarted under it
   "revoked", // the coordinator took the claim back
   "budget", // the task's cost limit was crossed
+  "stuck", // no output for the task's idle timeout
+  "verify_failed", // the agent finished but the verify command failed
+  "not_approved", // a person answered no at the task's approval gate
+  "workspace_failed", // the repository could not be checked out
 ]);
 export type FailureReason = z.infer<typeof FailureReason>;
 

@@ -22,6 +22,17 @@ export const EnvVars = z
 export const OnDisconnect = z.enum(["stop", "keep"]);
 export type OnDisconnect = z.infer<typeof OnDisconnect>;
 
+export const RepoSpec = z.object({
+  /** A git URL or a local path / file:// URL. */
+  url: z.string().min(1).max(2000),
+  /** Branch, tag or commit to start from; the remote's default branch when null. */
+  ref: z.string().min(1).max(250).nullable().default(null),
+});
+export type RepoSpec = z.infer<typeof RepoSpec>;
+
+export const ApproveBefore = z.enum(["done", "verify"]);
+export type ApproveBefore = z.infer<typeof ApproveBefore>;
+
 /** What a node needs to run one attempt of a task. */
 export const TaskSpec = z.object({
   agent: AgentName,
@@ -37,6 +48,16 @@ export const TaskSpec = z.object({
   onDisconnect: OnDisconnect.default("stop"),
   /** The node stops the worker once the cost the agent reports crosses this (USD). */
   maxCostUsd: z.number().positive().nullable().default(null),
+  /** Check out this repository into a git worktree of its own (branch `muster/<task id>`). */
+  repo: RepoSpec.nullable().default(null),
+  /** Run after the agent exits, in the workspace, through `sh -c`; its exit code decides success. */
+  verify: z.string().max(8000).nullable().default(null),
+  /** No output for this long: the worker is stuck and is stopped (reason `stuck`). */
+  idleTimeoutMs: z.number().int().positive().nullable().default(null),
+  /** Output kept per attempt; past it the rest is dropped with a notice (the worker keeps running). */
+  outputCapBytes: z.number().int().positive().max(1024 * 1024 * 1024).nullable().default(null),
+  /** Ask a person before the task counts as done (`done`) or before its verify step (`verify`). */
+  approveBefore: ApproveBefore.nullable().default(null),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -76,9 +97,19 @@ export const CreateTaskRequest = z
     maxCostUsd: z.number().positive().max(100_000).optional(),
     /** Failure reasons that re-queue the task while attempts remain; the coordinator's default when absent. */
     retryOn: z.array(RetryableReason).max(10).optional(),
+    repo: z.string().min(1).max(2000).optional(),
+    ref: z.string().min(1).max(250).optional(),
+    verify: z.string().min(1).max(8000).optional(),
+    idleTimeoutMs: z.number().int().positive().max(7 * 86_400_000).optional(),
+    outputCapBytes: z.number().int().positive().max(1024 * 1024 * 1024).optional(),
+    approveBefore: ApproveBefore.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
+    if (t.ref !== undefined && t.repo === undefined)
+      ctx.addIssue({ code: "custom", path: ["ref"], message: "ref needs a repo" });
+    if (t.approveBefore === "verify" && t.verify === undefined)
+      ctx.addIssue({ code: "custom", path: ["approveBefore"], message: "approveBefore verify needs a verify command" });
     if (t.groupLimit !== undefined && t.group === undefined)
       ctx.addIssue({ code: "custom", path: ["groupLimit"], message: "groupLimit needs a group" });
     if (t.policy === "spread" && !t.spreadLabel)

@@ -49,7 +49,7 @@ describe.each(kinds)("on %s", (kind) => {
   const ref = () => ({ claimId, taskId, token: 1 });
   const log = (seq: number, text = `line ${seq}\n`) => ({ seq, ts: now.getTime(), kind: "log" as const, stream: "stdout" as const, text });
   const started = { seq: 1, ts: now.getTime(), kind: "started" as const, pid: 5, command: ["true"], workdir: "/w" };
-  const ok = { status: "succeeded" as const, exitCode: 0, signal: null, reason: null, message: null };
+  const ok = { status: "succeeded" as const, exitCode: 0, signal: null, reason: null, message: null, workspace: null, verify: null };
   const taskRow = async () => (await store.db.select().from(tasks).where(eq(tasks.id, taskId)))[0]!;
   const claimRow = async () => (await store.db.select().from(claims).where(eq(claims.id, claimId)))[0]!;
 
@@ -101,7 +101,7 @@ describe.each(kinds)("on %s", (kind) => {
 
     it("re-queues a task whose worker was interrupted, after a backoff, and fails it when attempts run out", async () => {
       await storeRecords(store.db, NODE, { ...ref(), records: [started] }, now);
-      const interrupted = { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restart" };
+      const interrupted = { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restart", workspace: null, verify: null };
       const res = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 1, outcome: interrupted, finishedAt: now.getTime() }, now, policy);
       expect(res.ok && res.value.stored && res.value.task.state).toBe("queued");
       const t = await taskRow();
@@ -119,7 +119,7 @@ describe.each(kinds)("on %s", (kind) => {
     });
 
     it("does not retry a non-zero exit", async () => {
-      const failed = { status: "failed" as const, exitCode: 2, signal: null, reason: "exit_code" as const, message: null };
+      const failed = { status: "failed" as const, exitCode: 2, signal: null, reason: "exit_code" as const, message: null, workspace: null, verify: null };
       const res = await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: failed, finishedAt: now.getTime() }, now, policy);
       expect(res.ok && res.value.stored && res.value.task.state).toBe("failed");
     });
@@ -166,7 +166,7 @@ describe.each(kinds)("on %s", (kind) => {
       expect(answered).toMatchObject({ state: "answered", answer: "yes", answeredBy: "ops" });
       await expect(answerAsk(store.db, askId, { answer: "no", force: false }, "ops", now)).rejects.toThrow(/already answered/);
       expect((await answerAsk(store.db, askId, { answer: "no", force: true }, "lead", now)).answer).toBe("no");
-      const report = { ...ref(), phase: "running" as const, lastSeq: 2, waitingAsks: [askId] };
+      const report = { ...ref(), phase: "running" as const, lastSeq: 2, waitingAsks: [askId], tellsReceived: [] };
       expect(await answersFor(store.db, [report])).toEqual([{ askId, claimId, answer: "no", answeredBy: "lead" }]);
       expect(await answersFor(store.db, [{ ...report, claimId: "clm_other" }])).toEqual([]);
     });
@@ -190,7 +190,7 @@ describe.each(kinds)("on %s", (kind) => {
     });
 
     it("takes a reported offered claim as accepted and asks for missing records", async () => {
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 4, waitingAsks: [] }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 4, waitingAsks: [], tellsReceived: [] }], opts);
       expect(rec.resend).toEqual([{ claimId, token: 1, fromSeq: 1 }]);
       expect((await claimRow()).state).toBe("accepted");
     });
@@ -204,13 +204,13 @@ describe.each(kinds)("on %s", (kind) => {
 
     it("revokes a cancelled task's claim and re-acknowledges a stored result", async () => {
       await cancelTask(store.db, taskId, now);
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 0, waitingAsks: [] }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "running", lastSeq: 0, waitingAsks: [], tellsReceived: [] }], opts);
       expect(rec.revoke).toEqual([{ ...ref(), reason: "cancelled" }]);
     });
 
     it("acknowledges again a result the node still reports", async () => {
       await finishClaim(store.db, NODE, { ...ref(), lastSeq: 0, outcome: ok, finishedAt: now.getTime() }, now, policy);
-      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "exited", lastSeq: 0, waitingAsks: [] }], opts);
+      const rec = await reconcileClaims(store.db, NODE, [{ ...ref(), phase: "exited", lastSeq: 0, waitingAsks: [], tellsReceived: [] }], opts);
       expect(rec.doneAcks).toEqual([{ ...ref(), seq: 0, done: true }]);
     });
   });

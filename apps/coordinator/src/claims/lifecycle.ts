@@ -156,9 +156,16 @@ export async function finishClaim(
         reason: o.reason,
         message: o.message,
         acceptedAt: claim.acceptedAt ?? now,
+        workspace: o.workspace,
+        verifyResult: o.verify,
       })
       .where(eq(claims.id, claim.id));
     await closeAsks(tx, claim.id, now);
+    if (o.workspace || o.verify)
+      await tx
+        .update(tasks)
+        .set({ ...(o.workspace ? { workspace: o.workspace } : {}), ...(o.verify ? { verifyResult: o.verify } : {}) })
+        .where(eq(tasks.id, task.id));
     if (o.status === "failed" && o.reason && isRetryable(task, o.reason, policy)) {
       const settled = await requeueOrFail(tx, task, claim, {
         now,

@@ -19,6 +19,11 @@ export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): Cla
       timeoutMs: task.timeoutMs,
       onDisconnect: task.onDisconnect as ClaimOffer["task"]["onDisconnect"],
       maxCostUsd: task.maxCostUsd,
+      repo: task.repo ? { url: task.repo, ref: task.ref } : null,
+      verify: task.verify,
+      idleTimeoutMs: task.idleTimeoutMs,
+      outputCapBytes: task.outputCapBytes,
+      approveBefore: task.approveBefore as ClaimOffer["task"]["approveBefore"],
     },
   };
 }

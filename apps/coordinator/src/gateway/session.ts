@@ -231,6 +231,7 @@ export class NodeSession implements OfferTarget {
         offers: rec.offers,
         resend: rec.resend,
         answers: rec.answers,
+        tells: rec.tells,
         desired: this.#desired(),
       },
       re ? { re } : {},

@@ -1,6 +1,6 @@
 // Heartbeat reconciliation (DESIGN §4): diff the claims a node reports against the database, one code path
 // for `hello` and every `heartbeat`.
-import type { Ack, AskAnswer, ClaimOffer, ClaimReport, ClaimRevoke, TaskState } from "@muster/protocol";
+import type { Ack, AskAnswer, ClaimOffer, TellMessage, ClaimReport, ClaimRevoke, TaskState } from "@muster/protocol";
 import { LIVE_CLAIM_STATES } from "@muster/protocol";
 import { and, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "../store/db.js";
@@ -9,6 +9,7 @@ import type { ClaimRow, TaskRow } from "../claims/fencing.js";
 import { isLive } from "../claims/fencing.js";
 import { buildOffer } from "../claims/offers.js";
 import { answersFor } from "../asks/asks.js";
+import { reconcileTells } from "../asks/tells.js";
 import { endClaimAndRequeue } from "../claims/expire.js";
 import type { RetryPolicy } from "../claims/retry.js";
 
@@ -20,6 +21,8 @@ export interface Reconciliation {
   doneAcks: Ack[];
   /** Answers to asks the node's workers still wait on. */
   answers: AskAnswer[];
+  /** Tells for the node's claims that it does not have yet. */
+  tells: TellMessage[];
   /** Claims that vanished from the node, and what became of their tasks. */
   expired: { claim: ClaimRow; taskId: string; state: TaskState }[];
 }
@@ -39,7 +42,7 @@ export async function reconcileClaims(
   opts: ReconcileOptions,
 ): Promise<Reconciliation> {
   return db.transaction(async (tx) => {
-    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], expired: [], answers: [] };
+    const out: Reconciliation = { revoke: [], offers: [], resend: [], doneAcks: [], expired: [], answers: [], tells: [] };
     const reportedIds = reports.map((r) => r.claimId);
     const liveHere = and(eq(claims.nodeId, nodeId), inArray(claims.state, [...LIVE_CLAIM_STATES]));
     const claimRows = await tx
@@ -81,6 +84,7 @@ export async function reconcileClaims(
         });
     }
     out.answers = await answersFor(tx, reports);
+    out.tells = await reconcileTells(tx, reports, opts.now);
     return out;
   });
 }

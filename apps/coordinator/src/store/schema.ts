@@ -13,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { AgentInfo, ClaimRecord, Labels } from "@muster/protocol";
+import type { AgentInfo, ClaimRecord, Labels, VerifyResult, WorkspaceResult } from "@muster/protocol";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -116,6 +116,15 @@ export const tasks = pgTable(
     costUsd: doublePrecision("cost_usd").notNull().default(0),
     /** Why the scheduler could not place the task at its last look; null when nothing holds it back. */
     pendingReason: text("pending_reason"),
+    repo: text("repo"),
+    ref: text("ref"),
+    verify: text("verify"),
+    idleTimeoutMs: bigint("idle_timeout_ms", { mode: "number" }),
+    outputCapBytes: bigint("output_cap_bytes", { mode: "number" }),
+    approveBefore: text("approve_before"),
+    /** The worktree and verify step of the last attempt that reported them. */
+    workspace: jsonb("workspace").$type<WorkspaceResult>(),
+    verifyResult: jsonb("verify_result").$type<VerifyResult>(),
     state: text("state").notNull().default("queued"),
     /** Attempts started (claims accepted); bounded by maxAttempts. */
     attempts: integer("attempts").notNull().default(0),
@@ -152,6 +161,8 @@ export const claims = pgTable(
     lastSeq: integer("last_seq").notNull().default(0),
     /** The latest cumulative cost this attempt reported (USD). */
     costUsd: doublePrecision("cost_usd").notNull().default(0),
+    workspace: jsonb("workspace").$type<WorkspaceResult>(),
+    verifyResult: jsonb("verify_result").$type<VerifyResult>(),
     offeredAt: ts("offered_at").notNull().defaultNow(),
     acceptedAt: ts("accepted_at"),
     startedAt: ts("started_at"),
@@ -199,4 +210,20 @@ export const asks = pgTable(
     answeredAt: ts("answered_at"),
   },
   (t) => [index("asks_state").on(t.state, t.createdAt), index("asks_claim").on(t.claimId)],
+);
+
+/** Steering messages for a task's running worker, re-sent to its node until the node confirms it has them. */
+export const tells = pgTable(
+  "tells",
+  {
+    id: text("id").primaryKey(),
+    taskId: text("task_id").notNull(),
+    claimId: text("claim_id").notNull(),
+    nodeId: text("node_id").notNull(),
+    text: text("text").notNull(),
+    fromName: text("from_name").notNull(),
+    deliveredAt: ts("delivered_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("tells_claim").on(t.claimId)],
 );

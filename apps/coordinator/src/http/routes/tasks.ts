@@ -8,15 +8,17 @@ import {
   parseSelector,
   SelectorError,
   TaskListQuery,
+  TellRequest,
 } from "@muster/protocol";
 import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { waitingTasks } from "../../asks/asks.js";
+import { createTell, toTellMessage, toTellView } from "../../asks/tells.js";
 import { cancelTask, retryTask } from "../../claims/lifecycle.js";
 import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { nodeNames } from "../../store/queries.js";
-import { claims, tasks } from "../../store/schema.js";
+import { claims, tasks, tells } from "../../store/schema.js";
 import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../context.js";
 import { toAttemptView, toTaskView } from "../views.js";
 
@@ -53,12 +55,19 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
         idempotent: req.idempotent ?? false,
         onDisconnect: req.onDisconnect ?? "stop",
         policy: req.policy ?? null,
-        affinityKey: req.affinityKey ?? null,
+        // Warm caches are per repository unless the task names its own key.
+        affinityKey: req.affinityKey ?? req.repo ?? null,
         spreadLabel: req.spreadLabel ?? null,
         groupName: req.group ?? null,
         groupLimit: req.groupLimit ?? null,
         maxCostUsd: req.maxCostUsd ?? null,
         retryOn: req.retryOn ?? null,
+        repo: req.repo ?? null,
+        ref: req.ref ?? null,
+        verify: req.verify ?? null,
+        idleTimeoutMs: req.idleTimeoutMs ?? null,
+        outputCapBytes: req.outputCapBytes ?? null,
+        approveBefore: req.approveBefore ?? null,
         queuedAt: new Date(now),
         createdBy: who.name,
         createdAt: new Date(now),
@@ -113,6 +122,20 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
     journal.taskState(task.id, "cancelled", task.currentClaimId);
     if (revoke) void deps.scheduler.request("slot freed");
     return c.json(toTaskView(task, null));
+  });
+
+  app.post("/tasks/:id/tell", async (c) => {
+    const who = requireRole(c, "operator");
+    const req = await readJson(c, TellRequest);
+    const row = await createTell(db, c.req.param("id"), req.text, who.name, new Date(clock.now()));
+    deps.gateway.session(row.nodeId)?.send("tell", toTellMessage(row));
+    deps.log.info({ taskId: row.taskId, tellId: row.id }, "tell queued");
+    return c.json(toTellView(row), 201);
+  });
+
+  app.get("/tasks/:id/tells", async (c) => {
+    const rows = await db.select().from(tells).where(eq(tells.taskId, c.req.param("id"))).orderBy(asc(tells.createdAt));
+    return c.json({ tells: rows.map(toTellView) });
   });
 
   app.post("/tasks/:id/retry", async (c) => {
