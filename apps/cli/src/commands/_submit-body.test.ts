@@ -118,4 +118,24 @@ describe("parseEnv", () => {
     expect(usage(() => buildCreateTask({ groupLimit: "2" }, ["x"], undefined, {}))).toMatch(/groupLimit needs a group/);
     expect(usage(() => buildCreateTask({ retryOn: "bad_luck" }, ["x"], undefined, {}))).toMatch(/^--retry-on/);
   });
+
+  it("passes workspace, verify, limit and gate flags", () => {
+    const body = buildCreateTask(
+      { agent: "claude", repo: "/srv/acme.git", ref: "main", verify: "npm test", idleTimeout: "10m", outputCap: "1m", approveBefore: "done" },
+      [],
+      "fix it",
+      {},
+    );
+    expect(body).toMatchObject({
+      repo: "/srv/acme.git",
+      ref: "main",
+      verify: "npm test",
+      idleTimeoutMs: 600_000,
+      outputCapBytes: 1024 * 1024,
+      approveBefore: "done",
+    });
+    expect(usage(() => buildCreateTask({ ref: "main" }, ["x"], undefined, {}))).toMatch(/ref needs a repo/);
+    expect(usage(() => buildCreateTask({ outputCap: "lots" }, ["x"], undefined, {}))).toMatch(/^--output-cap: /);
+    expect(usage(() => buildCreateTask({ approveBefore: "verify" }, ["x"], undefined, {}))).toMatch(/needs a verify command/);
+  });
 });

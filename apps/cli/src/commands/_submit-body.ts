@@ -24,6 +24,12 @@ export interface SubmitFlags {
   groupLimit?: string;
   maxCost?: string;
   retryOn?: string;
+  repo?: string;
+  ref?: string;
+  verify?: string;
+  idleTimeout?: string;
+  outputCap?: string;
+  approveBefore?: string;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -49,6 +55,12 @@ const FLAG_OF: Record<string, string> = {
   groupLimit: "--group-limit",
   maxCostUsd: "--max-cost",
   retryOn: "--retry-on",
+  repo: "--repo",
+  ref: "--ref",
+  verify: "--verify",
+  idleTimeoutMs: "--idle-timeout",
+  outputCapBytes: "--output-cap",
+  approveBefore: "--approve-before",
 };
 
 /**
@@ -87,6 +99,12 @@ export function buildCreateTask(
   if (flags.group !== undefined) body.group = flags.group;
   if (flags.groupLimit !== undefined) body.groupLimit = parseInteger("--group-limit", flags.groupLimit);
   if (flags.maxCost !== undefined) body.maxCostUsd = parseMoney("--max-cost", flags.maxCost);
+  if (flags.repo !== undefined) body.repo = flags.repo;
+  if (flags.ref !== undefined) body.ref = flags.ref;
+  if (flags.verify !== undefined) body.verify = flags.verify;
+  if (flags.idleTimeout !== undefined) body.idleTimeoutMs = guard("--idle-timeout", () => parseDuration(flags.idleTimeout!));
+  if (flags.outputCap !== undefined) body.outputCapBytes = guard("--output-cap", () => parseBytes(flags.outputCap!));
+  if (flags.approveBefore !== undefined) body.approveBefore = flags.approveBefore;
   if (flags.retryOn !== undefined) body.retryOn = flags.retryOn.split(",").map((r) => r.trim()).filter(Boolean);
 
   const parsed = CreateTaskRequest.safeParse(body);
@@ -112,6 +130,14 @@ export function parseEnv(items: readonly string[], env: Record<string, string | 
     out[key] = value;
   }
   return out;
+}
+
+/** "512k", "10MB", "1g" or a plain number of bytes. */
+export function parseBytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new Error(`invalid size "${text}" (use e.g. 512k, 10m, 1g)`);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as "" | "k" | "m" | "g"];
+  return Math.round(Number(m[1]) * unit);
 }
 
 function parseMoney(flag: string, text: string): number {

@@ -39,6 +39,12 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--group-limit <n>", "at most this many tasks of the group run at once")
     .option("--max-cost <usd>", "stop the agent when the cost it reports crosses this, e.g. 2.50")
     .option("--retry-on <reasons>", "failure reasons that re-queue the task: lost,interrupted,revoked,exit_code,timeout,signal,spawn_failed")
+    .option("--repo <url>", "run in a git worktree of this repository (branch muster/<task id>)")
+    .option("--ref <ref>", "branch, tag or commit to start from (default: the repository's default branch)")
+    .option("--verify <command>", "run after the agent exits, in the workspace; its exit code decides success")
+    .option("--idle-timeout <duration>", "stop the worker as stuck after this long without output, e.g. 10m")
+    .option("--output-cap <size>", "keep at most this much output per attempt, e.g. 10m")
+    .option("--approve-before <step>", "ask a person before the task counts as done (done) or before verify (verify)")
     .option("--idempotent", "running the task twice does no harm (allows --on-disconnect keep)")
     .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
@@ -51,6 +57,7 @@ export function register(program: Command, ctx: Ctx): void {
         "muster submit --label gpu=true --timeout 10m --wait -- python train.py --epochs 3",
         "muster submit --selector 'zone in (a,b)' --policy spread --spread-label zone -- make test",
         "muster submit --group repo:acme/web --group-limit 2 --retry-on lost,exit_code -- ./ci.sh",
+        'muster submit --agent claude --repo git@github.com:acme/web.git --verify "npm test" --approve-before done --prompt "fix the flaky test"',
         'muster submit --agent claude --prompt "fix the flaky test in api/" --model sonnet',
         "id=$(muster submit --agent codex --prompt-file task.md) && muster logs -f $id",
       ),

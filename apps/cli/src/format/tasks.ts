@@ -53,6 +53,17 @@ export function taskFields(t: TaskView, now: number): string {
   if (t.model) fields.push(["model", t.model]);
   if (t.thinking) fields.push(["thinking", t.thinking]);
   if (t.pending) fields.push(["waiting on", t.pending]);
+  if (t.waiting) fields.push(["waiting", `a worker waits for an answer (muster asks --task ${t.id})`]);
+  if (t.repo) fields.push(["repo", t.ref ? `${t.repo} @ ${t.ref}` : t.repo]);
+  if (t.workspace) {
+    const w = t.workspace;
+    const dirty = w.dirty ? ", uncommitted changes" : "";
+    fields.push(["workspace", `${w.branch} ${w.base.slice(0, 8)}..${w.head.slice(0, 8)}: ${w.filesChanged} files, +${w.insertions} -${w.deletions}${dirty}`]);
+  }
+  if (t.verify) {
+    const v = t.verifyResult;
+    fields.push(["verify", v ? `${v.command}: ${v.passed ? "passed" : `failed (exit ${v.exitCode ?? "-"})`}` : t.verify]);
+  }
   if (t.notBefore) fields.push(["next attempt", formatTimestamp(t.notBefore, now)]);
   fields.push(
     ["selector", t.selector || "-"],
