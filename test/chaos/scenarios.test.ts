@@ -18,6 +18,8 @@ const kinds = await databaseKinds();
  */
 const lines = seededRng(7);
 const someLines = () => lines.int(50, 80);
+/** Cut and stall scenarios need workers still running after the fault lands, even on a loaded machine: 5-7.5 s. */
+const longLines = () => lines.int(100, 140);
 
 function expectClean(c: ChaosCluster, r: ScenarioResult, label: string): void {
   process.stdout.write(`[chaos ${c.kind}] ${label}: ${r.summary}\n`);
@@ -40,6 +42,22 @@ function reportRefused(c: ChaosCluster, held: { claimId: string }[]): void {
 
 const claimOf = (tasks: FinalTask[], claimId: string) => tasks.flatMap((t) => t.claims).find((x) => x.claimId === claimId);
 const lastOf = (t: FinalTask) => t.claims.reduce((a, b) => (b.token > a.token ? b : a));
+
+/**
+ * The claims that were still running when the fault landed: one that finished between being seen and the fault
+ * ended normally and has nothing to prove. At least one zombie must remain, or the scenario tested nothing.
+ */
+async function stillRunning(c: ChaosCluster, held: { taskId: string; claimId: string }[]) {
+  const live: typeof held = [];
+  for (const w of held) {
+    const res = await api<FinalTask>(c, "GET", `/v1/tasks/${w.taskId}`);
+    const st = res.body.claims.find((x) => x.claimId === w.claimId)?.state;
+    if (st !== "done") live.push(w);
+    else c.note(`claim ${w.claimId} finished before the fault`);
+  }
+  expect(live.length, "no claim was still running when the fault landed").toBeGreaterThan(0);
+  return live;
+}
 
 /** Waits until the coordinator has ended each of `claims` (expired or revoked), by the API. */
 async function waitClaimsEnded(c: ChaosCluster, claims: { taskId: string; claimId: string }[], timeoutMs = 15_000): Promise<void> {
@@ -72,8 +90,9 @@ describe.each(kinds)("chaos on %s", (kind) => {
     c = await ChaosCluster.start({ kind, nodes: 3 });
     for (let i = 0; i < 6; i++) await c.submit(someLines());
     const victim = c.nodes[0]!;
-    const held = await c.waitWorkersOn(victim, 2);
+    const seen = await c.waitWorkersOn(victim, 2);
     await c.stopNode(victim, "SIGKILL");
+    const held = await stillRunning(c, seen);
     const r = await finishScenario(c);
     expectClean(c, r, "SIGKILL a node");
     expectAllSucceeded(c, r.tasks);
@@ -97,11 +116,12 @@ describe.each(kinds)("chaos on %s", (kind) => {
 
   it("refuses a cut-off node's late records and results once its claims expired", async () => {
     c = await ChaosCluster.start({ kind, nodes: 3 });
-    for (let i = 0; i < 6; i++) await c.submit(someLines());
+    for (let i = 0; i < 6; i++) await c.submit(longLines());
     const victim = c.nodes[0]!;
-    const held = await c.waitWorkersOn(victim, 2);
+    const seen = await c.waitWorkersOn(victim, 2);
     victim.proxy.cut();
-    c.note(`cut link ${victim.name} holding ${held.map((w) => w.claimId).join(",")}`);
+    c.note(`cut link ${victim.name} holding ${seen.map((w) => w.claimId).join(",")}`);
+    const held = await stillRunning(c, seen);
     await waitClaimsEnded(c, held);
     // Let the zombie's outbox fill with what it did after the cut before it can reach the coordinator again.
     await new Promise((r) => setTimeout(r, 500));
@@ -117,11 +137,12 @@ describe.each(kinds)("chaos on %s", (kind) => {
 
   it("recovers from a stalled link whose old frames arrive late", async () => {
     c = await ChaosCluster.start({ kind, nodes: 3 });
-    for (let i = 0; i < 6; i++) await c.submit(someLines());
+    for (let i = 0; i < 6; i++) await c.submit(longLines());
     const victim = c.nodes[1]!;
-    const held = await c.waitWorkersOn(victim, 2);
+    const seen = await c.waitWorkersOn(victim, 2);
     victim.proxy.stall();
-    c.note(`stall link ${victim.name} holding ${held.map((w) => w.claimId).join(",")}`);
+    c.note(`stall link ${victim.name} holding ${seen.map((w) => w.claimId).join(",")}`);
+    const held = await stillRunning(c, seen);
     await waitClaimsEnded(c, held);
     await new Promise((r) => setTimeout(r, 500));
     victim.proxy.restore();
@@ -149,7 +170,8 @@ describe.each(kinds)("chaos on %s", (kind) => {
     const ends = held.map((w) => claimOf(r.tasks, w.claimId));
     for (const claim of ends) {
       expect(["done", "expired"], `claim ${claim?.claimId} of the restarted daemon`).toContain(claim?.state);
-      if (claim?.state === "done") expect(claim.reason).toBe("interrupted");
+      // A claim that finished just before the kill is done with no reason; one the kill caught is interrupted.
+      if (claim?.state === "done") expect([null, "interrupted"]).toContain(claim.reason);
     }
     const interrupted = ends.filter((x) => x?.reason === "interrupted").length;
     process.stdout.write(`[chaos ${c.kind}] claims of the restarted daemon reported interrupted: ${interrupted}/${held.length}\n`);
