@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { freshPostgres, pglite, type TestDatabase } from "../harness/databases.js";
 import { runBin } from "../harness/fleet.js";
 import { BIN } from "../harness/paths.js";
-import { api, FAST_TIMINGS } from "../harness/processes.js";
+import { api, eventually, FAST_TIMINGS } from "../harness/processes.js";
 import type { FinalTask, Submitted } from "./checker.js";
 import { TERMINAL } from "./checker.js";
 import { parseHistoryLine, TEST_SOURCE, type Logged } from "./history.js";
@@ -37,20 +37,9 @@ export interface ClusterOptions {
   capacity?: number;
 }
 
-/** Polls `probe` every `everyMs` until it returns something other than undefined; the error says what was awaited. */
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: () => string, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}${last ? `\nlast error: ${String(last)}` : ""}`);
-    await sleep(everyMs);
-  }
+/** Polls `probe` until it returns something other than undefined; the error says what was awaited. */
+export function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: () => string, everyMs = 50): Promise<T> {
+  return eventually(probe, timeoutMs, what, everyMs);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -114,46 +114,31 @@ describe.each(kinds)("chaos on %s", (kind) => {
     expectAllSucceeded(c, r.tasks);
   }, 120_000);
 
-  it("refuses a cut-off node's late records and results once its claims expired", async () => {
+  /** Cuts or stalls one node's link past lease and grace, then restores it: the zombie must not win. */
+  async function zombieLink(fault: "cut" | "stall", nodeIndex: number, label: string): Promise<void> {
     c = await ChaosCluster.start({ kind, nodes: 3 });
     for (let i = 0; i < 6; i++) await c.submit(longLines());
-    const victim = c.nodes[0]!;
+    const victim = c.nodes[nodeIndex]!;
     const seen = await c.waitWorkersOn(victim, 2);
-    victim.proxy.cut();
-    c.note(`cut link ${victim.name} holding ${seen.map((w) => w.claimId).join(",")}`);
+    victim.proxy[fault]();
+    c.note(`${fault} link ${victim.name} holding ${seen.map((w) => w.claimId).join(",")}`);
     const held = await stillRunning(c, seen);
     await waitClaimsEnded(c, held);
-    // Let the zombie's outbox fill with what it did after the cut before it can reach the coordinator again.
+    // Let the zombie's outbox fill with what it did after the fault before it can reach the coordinator again.
     await new Promise((r) => setTimeout(r, 500));
     victim.proxy.restore();
     c.note(`restore link ${victim.name}`);
     await c.waitNodesReady();
     const r = await finishScenario(c);
-    expectClean(c, r, "cut a link past lease and grace");
+    expectClean(c, r, label);
     expectAllSucceeded(c, r.tasks);
     for (const w of held) expect(lastOf(r.tasks.find((t) => t.id === w.taskId)!).claimId).not.toBe(w.claimId);
     reportRefused(c, held);
-  }, 120_000);
+  }
 
-  it("recovers from a stalled link whose old frames arrive late", async () => {
-    c = await ChaosCluster.start({ kind, nodes: 3 });
-    for (let i = 0; i < 6; i++) await c.submit(longLines());
-    const victim = c.nodes[1]!;
-    const seen = await c.waitWorkersOn(victim, 2);
-    victim.proxy.stall();
-    c.note(`stall link ${victim.name} holding ${seen.map((w) => w.claimId).join(",")}`);
-    const held = await stillRunning(c, seen);
-    await waitClaimsEnded(c, held);
-    await new Promise((r) => setTimeout(r, 500));
-    victim.proxy.restore();
-    c.note(`restore link ${victim.name}`);
-    await c.waitNodesReady();
-    const r = await finishScenario(c);
-    expectClean(c, r, "stall a link");
-    expectAllSucceeded(c, r.tasks);
-    for (const w of held) expect(lastOf(r.tasks.find((t) => t.id === w.taskId)!).claimId).not.toBe(w.claimId);
-    reportRefused(c, held);
-  }, 120_000);
+  it("refuses a cut-off node's late records and results once its claims expired", () => zombieLink("cut", 0, "cut a link past lease and grace"), 120_000);
+
+  it("recovers from a stalled link whose old frames arrive late", () => zombieLink("stall", 1, "stall a link"), 120_000);
 
   it("re-runs the tasks of a node daemon that was SIGKILLed and started again", async () => {
     c = await ChaosCluster.start({ kind, nodes: 2 });

@@ -127,8 +127,13 @@ export async function api<T = unknown>(
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-/** Polls `probe` until it returns a value other than undefined. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+/** Polls `probe` every `everyMs` until it returns a value other than undefined; the error says what was awaited. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  what: string | (() => string) = "condition",
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -138,8 +143,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline) {
+      const about = typeof what === "string" ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${about}${last ? `\nlast error: ${String(last)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
