@@ -63,7 +63,7 @@ describe("usage errors exit 2 with one line", () => {
 
 describe("help and version", () => {
   it("prints help with an example for every command and exits 0", async () => {
-    for (const argv of [["status"], ["nodes", "revoke"], ["tasks"], ["task"], ["logs"], ["submit"], ["join-keys", "create"], ["login"], ["logout"], ["cancel"]]) {
+    for (const argv of [["status"], ["nodes", "revoke"], ["tasks"], ["task"], ["logs"], ["submit"], ["join-keys", "create"], ["login"], ["logout"], ["cancel"], ["asks", "ls"], ["asks", "wait"], ["answer"], ["tell"], ["ask"], ["told"]]) {
       const io = fakeIo();
       expect(await runCli([...argv, "--help"], io)).toBe(0);
       expect(io.out()).toContain(`Usage: muster ${argv.join(" ")}`);
@@ -75,7 +75,7 @@ describe("help and version", () => {
   it("lists every command in the top-level help", async () => {
     const io = fakeIo();
     expect(await runCli(["--help"], io)).toBe(0);
-    for (const name of ["login", "logout", "status", "nodes", "tasks", "task", "logs", "submit", "cancel", "join-keys"])
+    for (const name of ["login", "logout", "status", "nodes", "tasks", "task", "logs", "submit", "cancel", "join-keys", "asks", "answer", "tell", "ask", "told"])
       expect(io.out()).toMatch(new RegExp(`\\n  ${name} `));
   });
 

@@ -10,6 +10,8 @@ type Loader = () => Promise<{ register: Register }>;
 
 const auth: Loader = () => import("./commands/auth.js");
 const tasks: Loader = () => import("./commands/tasks.js");
+const worker: Loader = () => import("./commands/ask.js");
+const asks: Loader = () => import("./commands/asks.js");
 
 /** Top-level command name -> the module that registers it (one module may own several names). */
 const COMMANDS: Record<string, Loader> = {
@@ -24,6 +26,11 @@ const COMMANDS: Record<string, Loader> = {
   logs: () => import("./commands/logs.js"),
   submit: () => import("./commands/submit.js"),
   "join-keys": () => import("./commands/join-keys.js"),
+  asks,
+  answer: asks,
+  tell: asks,
+  ask: worker,
+  told: worker,
 };
 
 /** Global options that take a value, so the command name is not mistaken for one. */

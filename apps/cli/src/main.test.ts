@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorBody, type FakeCoordinator, json, startFakeCoordinator } from "./_testing/fake-coordinator.js";
 import { status, taskDetail, taskView } from "./_testing/fixtures.js";
+import { startFakeNode } from "./_testing/fake-node.js";
 
 const APP = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(APP, "bin", "muster.js");
@@ -103,6 +104,25 @@ describe("bin/muster.js", () => {
     const r = await muster(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: muster [options] [command]");
+  });
+});
+
+describe("bin/muster.js inside a worker", () => {
+  it("muster ask blocks until the node answers, then prints only the answer", async () => {
+    const node = await startFakeNode();
+    try {
+      const run = muster(["ask", "ok?", "--options", "yes,no"], node.env);
+      const req = await node.request(0, 15_000);
+      expect(req.body).toMatchObject({ op: "ask", question: "ok?", options: ["yes", "no"] });
+      req.reply({ op: "answer", askId: "ask_1", answer: "yes", answeredBy: "ana" });
+      expect(await run).toEqual({ code: 0, stdout: "yes\n", stderr: "" });
+    } finally {
+      await node.close();
+    }
+  });
+
+  it("muster ask exits 2 outside a worker", async () => {
+    expect(await muster(["ask", "ok?"])).toEqual({ code: 2, stdout: "", stderr: "muster: muster ask runs inside a Muster worker\n" });
   });
 });
 

@@ -66,6 +66,20 @@ describe("node config", () => {
     expect(JSON.parse(await readFile(path, "utf8")).privateKey.d).toBe(base.privateKey.d);
   });
 
+  it("keeps failed workspaces a day and removes succeeded ones unless told otherwise", async () => {
+    const path = join(dir, "node.json");
+    await writeConfig(path, base);
+    expect((await loadConfig(path)).workspaces).toEqual({ keepSucceeded: false, keepFailedFor: "24h" });
+    await writeConfig(path, { ...base, workspaces: { keepSucceeded: true, keepFailedFor: "3d12h" } });
+    expect((await loadConfig(path)).workspaces).toEqual({ keepSucceeded: true, keepFailedFor: "3d12h" });
+  });
+
+  it("refuses a workspace retention that is not a duration", async () => {
+    const path = join(dir, "node.json");
+    await writeFile(path, JSON.stringify({ ...base, workspaces: { keepFailedFor: "a day" } }));
+    await expectConfigError(path, "invalid", /workspaces\.keepFailedFor: a duration such as 30m, 24h or 7d/);
+  });
+
   it("accepts custom agent templates and preset switches", async () => {
     const path = join(dir, "node.json");
     const agents = {

@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { AgentName, Ed25519PublicJwk, Id, Labels, NodeName } from "@muster/protocol";
+import { AgentName, Ed25519PublicJwk, Id, Labels, NodeName, parseDuration } from "@muster/protocol";
 import { PRESET_NAMES } from "./agents/presets.js";
 import { isPlaceholder, placeholdersIn } from "./agents/template.js";
 
@@ -53,6 +53,29 @@ export const AgentsConfig = z
   .strict();
 export type AgentsConfig = z.infer<typeof AgentsConfig>;
 
+/** A duration as people write it ("24h", "90m"); kept as text so the file reads back as written. */
+const DurationText = z.string().refine(
+  (text) => {
+    try {
+      parseDuration(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: "a duration such as 30m, 24h or 7d" },
+);
+
+export const WorkspacesConfig = z
+  .object({
+    /** Keep a succeeded claim's worktree after its result is stored (its branch is kept either way). */
+    keepSucceeded: z.boolean().default(false),
+    /** How long a failed or cancelled claim's worktree stays for a look. */
+    keepFailedFor: DurationText.default("24h"),
+  })
+  .strict();
+export type WorkspacesConfig = z.infer<typeof WorkspacesConfig>;
+
 export const NodeConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -69,7 +92,11 @@ export const NodeConfig = z
     dataDir: z.string().min(1).optional(),
     /** Extra daemon env vars a worker may see, on top of the built-in allowlist. */
     passEnv: z.array(EnvName).default([]),
+    /** The `muster` CLI workers run (`muster ask`), or a directory holding it; found next to the node by default. */
+    musterBin: z.string().min(1).optional(),
     agents: AgentsConfig.prefault({}),
+    /** Git worktrees of tasks with a repository: what is kept after a claim ends. */
+    workspaces: WorkspacesConfig.prefault({}),
     joinedAt: z.string().optional(),
   })
   .strict();

@@ -82,7 +82,7 @@ describe.skipIf(process.platform !== "linux")("daemon process", () => {
     coord.inbox.length = 0;
     const second = startDaemon();
     const hello = await coord.welcome(50);
-    expect(hello.payload.claims).toEqual([{ ...ref(1), phase: "interrupted", lastSeq: 1, waitingAsks: [] }]);
+    expect(hello.payload.claims).toEqual([{ ...ref(1), phase: "interrupted", lastSeq: 1, waitingAsks: [], tellsReceived: [] }]);
     const done = await coord.take("claim.done", 20_000);
     expect(done.payload).toMatchObject({ ...ref(1), lastSeq: 1, outcome: { status: "failed", reason: "interrupted" } });
     const secondReaper = reaperOf(second.pid!);

@@ -2,7 +2,10 @@
 // watchdog, and run the session until shutdown.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { parseDuration } from "@muster/protocol";
 import { AgentCatalog } from "./agents/catalog.js";
+import { prepareMusterBin } from "./asks/cli-bin.js";
+import { AskHub } from "./asks/hub.js";
 import { loadConfig, resolveDataDir, type NodeConfig } from "./config.js";
 import { createNodeTokenSigner } from "./identity/token.js";
 import type { Logger } from "./log.js";
@@ -11,6 +14,7 @@ import { NodeSession } from "./session/session.js";
 import { Reaper } from "./supervisor/reaper.js";
 import { recoverClaims } from "./supervisor/recovery.js";
 import { Supervisor } from "./supervisor/supervisor.js";
+import { Workspaces } from "./workspace/workspaces.js";
 
 export interface DaemonOptions {
   configPath: string;
@@ -26,10 +30,19 @@ export async function runDaemon({ configPath, env, log, signals = process }: Dae
   const dataDir = resolveDataDir(config, env);
   await mkdir(join(dataDir, "work"), { recursive: true });
   // Before connecting: the hello must already list what the previous daemon held, with its workers dead.
-  const { outbox, stored } = DiskOutbox.open(join(dataDir, "claims"), log.child({ component: "outbox" }));
+  const claimsDir = join(dataDir, "claims");
+  const { outbox, stored } = DiskOutbox.open(claimsDir, log.child({ component: "outbox" }));
   const restored = await recoverClaims(stored, { journal: outbox, log: log.child({ component: "recovery" }) });
   const reaper = Reaper.start({ log: log.child({ component: "reaper" }) });
+  const asks = new AskHub({ dataDir, claimDir: (claimId) => join(claimsDir, claimId), log: log.child({ component: "asks" }) });
+  const workspaces = new Workspaces({
+    dataDir,
+    policy: { keepSucceeded: config.workspaces.keepSucceeded, keepFailedForMs: parseDuration(config.workspaces.keepFailedFor) },
+    log: log.child({ component: "workspaces" }),
+  });
+  let stopPruning = () => {};
   try {
+    const musterBinDir = findMusterBin(config, dataDir, log);
     const agents = await detectAgents(config, env);
     log.info(
       { nodeId: config.nodeId, name: config.name, url: config.url, dataDir, capacity: config.capacity, agents: agents.advertised(), restored: restored.length },
@@ -44,8 +57,14 @@ export async function runDaemon({ configPath, env, log, signals = process }: Dae
       log: log.child({ component: "supervisor" }),
       journal: outbox,
       watchdog: reaper,
+      asks,
+      endpoints: asks,
+      musterBinDir,
+      workspaces,
     });
     supervisor.restore(restored);
+    // After restore, so the worktrees of claims still waiting for their results' acks are held.
+    stopPruning = workspaces.schedulePruning(() => supervisor.workdirs());
     const session = new NodeSession({
       url: config.url,
       nodeId: config.nodeId,
@@ -56,11 +75,26 @@ export async function runDaemon({ configPath, env, log, signals = process }: Dae
       supervisor,
       outbox,
       log: log.child({ component: "session" }),
+      replies: asks,
     });
     return await runUntilShutdown(session, signals, log);
   } finally {
+    stopPruning();
+    await asks.closeAll();
     await reaper.close();
     outbox.close();
+  }
+}
+
+/** Workers without the CLI still run; only `muster ask` inside them fails, so this warns instead of refusing to start. */
+function findMusterBin(config: NodeConfig, dataDir: string, log: Logger): string | null {
+  try {
+    const dir = prepareMusterBin({ configured: config.musterBin, binDir: join(dataDir, "bin") });
+    if (dir === null) log.warn("no muster CLI found; workers cannot run muster ask (set musterBin in the node config)");
+    return dir;
+  } catch (err) {
+    log.warn({ err, musterBin: config.musterBin }, "cannot use the configured muster CLI; workers cannot run muster ask");
+    return null;
   }
 }
 

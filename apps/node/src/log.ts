@@ -18,6 +18,10 @@ export const REDACT_PATHS = [
   "*.jwt",
   "d",
   "*.d",
+  "secret",
+  "*.secret",
+  "MUSTER_ASK_SECRET",
+  "*.MUSTER_ASK_SECRET",
 ];
 
 export interface LoggerOptions {

@@ -1,6 +1,7 @@
 // The `--json` output of every `muster` and `muster-node` command.
 import { z } from "zod";
-import { AskList, AskView, JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, WhoAmI } from "./http.js";
+import { AskList, AskView, JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, TellView, WhoAmI } from "./http.js";
+import { LocalAnswer, LocalTold } from "./local.js";
 import { Id, Labels } from "./values.js";
 
 export const CliStatusOutput = Status;
@@ -24,6 +25,12 @@ export const CliLogoutOutput = z.object({ configPath: z.string(), removed: z.boo
 export const CliAsksOutput = AskList;
 /** `muster asks wait --json` and `muster answer --json`. */
 export const CliAskOutput = AskView;
+/** `muster ask --json` (inside a worker): the answer its node handed back. */
+export const CliAskAnswerOutput = LocalAnswer.omit({ op: true });
+/** `muster told --json` (inside a worker): the messages not read before. */
+export const CliToldOutput = LocalTold.omit({ op: true });
+/** `muster tell --json`. */
+export const CliTellOutput = TellView;
 export const CliErrorOutput = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** `muster-node join --json`. */

@@ -17,9 +17,9 @@ export const LocalRequest = z.discriminatedUnion("op", [
 ]);
 export type LocalRequest = z.infer<typeof LocalRequest>;
 
-export const LocalResponse = z.discriminatedUnion("op", [
-  z.object({ op: z.literal("answer"), askId: z.string(), answer: z.string(), answeredBy: z.string() }),
-  z.object({ op: z.literal("told"), messages: z.array(z.object({ text: z.string(), from: z.string() })) }),
-  z.object({ op: z.literal("error"), code: z.string(), message: z.string() }),
-]);
+export const LocalAnswer = z.object({ op: z.literal("answer"), askId: z.string(), answer: z.string(), answeredBy: z.string() });
+export const LocalTold = z.object({ op: z.literal("told"), messages: z.array(z.object({ text: z.string(), from: z.string() })) });
+export const LocalError = z.object({ op: z.literal("error"), code: z.string(), message: z.string() });
+
+export const LocalResponse = z.discriminatedUnion("op", [LocalAnswer, LocalTold, LocalError]);
 export type LocalResponse = z.infer<typeof LocalResponse>;

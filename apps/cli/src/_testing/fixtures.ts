@@ -1,5 +1,6 @@
 // Protocol-valid bodies for tests; each is parsed with its schema so a fixture can never drift.
 import {
+  AskView,
   type AttemptView,
   JoinKeyCreated,
   type LogEntry,
@@ -147,6 +148,25 @@ export function joinKeyCreated(over: Partial<JoinKeyCreated> = {}): JoinKeyCreat
     expiresAt: iso(-3_600_000),
     revokedAt: null,
     key: "mjk_01JBXYZ4_abcdefghijklmnopqrstuvwx",
+    ...over,
+  });
+}
+
+export function askView(over: Partial<AskView> = {}): AskView {
+  return AskView.parse({
+    id: "ask_1",
+    taskId: "tsk_2",
+    claimId: "clm_1",
+    nodeId: "nod_1",
+    nodeName: "gpu-1",
+    question: "Merge the branch to main?",
+    options: ["yes", "no"],
+    gate: null,
+    state: "pending",
+    answer: null,
+    answeredBy: null,
+    createdAt: iso(120_000),
+    answeredAt: null,
     ...over,
   });
 }

@@ -22,12 +22,12 @@ export interface GlobalOptions {
 
 export const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
-/** A client for the signed-in coordinator, or exit 4 with how to sign in. */
-export async function connect(ctx: Ctx, cmd: Command): Promise<ApiClient> {
+/** A client for the signed-in coordinator, or exit 4 with how to sign in. `timeoutMs` bounds each request (long polls). */
+export async function connect(ctx: Ctx, cmd: Command, { timeoutMs }: { timeoutMs?: number } = {}): Promise<ApiClient> {
   const { io } = ctx;
   const conf = await resolveConfig({ env: io.env, cwd: io.cwd, home: io.home, configFlag: globals(cmd).config });
   if (!conf.url || !conf.token) throw new CLIError("auth", NOT_SIGNED_IN);
-  return new ApiClient({ url: normalizeUrl(conf.url), token: conf.token, fetch: io.fetch });
+  return new ApiClient({ url: normalizeUrl(conf.url), token: conf.token, fetch: io.fetch, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /** Commander collector for repeatable options (`--label a=b --label c=d`). */

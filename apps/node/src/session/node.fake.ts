@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClaimOffer, TaskSpec } from "@muster/protocol";
 import { AgentCatalog } from "../agents/catalog.js";
+import { prepareMusterBin } from "../asks/cli-bin.js";
+import { AskHub } from "../asks/hub.js";
 import { AgentsConfig } from "../config.js";
 import type { NodeKeyPair } from "../identity/keys.js";
 import { createNodeTokenSigner } from "../identity/token.js";
@@ -29,6 +31,7 @@ export interface TestNode {
   session: NodeSession;
   supervisor: Supervisor;
   outbox: DiskOutbox;
+  asks: AskHub;
   dataDir: string;
   running: Promise<SessionEnd>;
 }
@@ -38,6 +41,7 @@ export async function startTestNode(coord: FakeCoordinator, keys: NodeKeyPair, o
   const agents = await AgentCatalog.detect(AgentsConfig.parse({}), { pathEnv: "" });
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "muster-session-")));
   const { outbox, stored } = DiskOutbox.open(join(dataDir, "claims"), silentLogger());
+  const asks = new AskHub({ dataDir, claimDir: (claimId) => join(dataDir, "claims", claimId), log: silentLogger() });
   const restored = await recoverClaims(stored, { journal: outbox, log: silentLogger() });
   const supervisor = new Supervisor({
     capacity,
@@ -48,6 +52,9 @@ export async function startTestNode(coord: FakeCoordinator, keys: NodeKeyPair, o
     daemonEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     log: silentLogger(),
     killGraceMs: 200,
+    asks,
+    endpoints: asks,
+    musterBinDir: prepareMusterBin({ binDir: join(dataDir, "bin") }),
   });
   supervisor.restore(restored);
   const session = new NodeSession({
@@ -60,13 +67,14 @@ export async function startTestNode(coord: FakeCoordinator, keys: NodeKeyPair, o
     supervisor,
     outbox,
     log: silentLogger(),
+    replies: asks,
     random: () => 0,
     backoff: { baseMs: 10, maxMs: 40 },
     flushIntervalMs: 10,
     ackWaitMs: 200,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  return { session, supervisor, outbox, dataDir, running: session.run() };
+  return { session, supervisor, outbox, asks, dataDir, running: session.run() };
 }
 
 export function offer(n: number, argv: string[], task: Partial<TaskSpec> = {}): ClaimOffer {
@@ -76,7 +84,11 @@ export function offer(n: number, argv: string[], task: Partial<TaskSpec> = {}): 
     token: n,
     attempt: 1,
     leaseMs: 5000,
-    task: { agent: "exec", argv, prompt: null, model: null, thinking: null, env: {}, timeoutMs: 10_000, onDisconnect: "stop", maxCostUsd: null, ...task },
+    task: {
+      ...{ agent: "exec", argv, prompt: null, model: null, thinking: null, env: {}, timeoutMs: 10_000, onDisconnect: "stop" },
+      ...{ maxCostUsd: null, repo: null, verify: null, idleTimeoutMs: null, outputCapBytes: null, approveBefore: null },
+      ...task,
+    },
   };
 }
 

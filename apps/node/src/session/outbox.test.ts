@@ -15,7 +15,7 @@ const done = (n: number, lastSeq: number): ClaimDone => ({
   taskId: `tsk_${n}`,
   token: n,
   lastSeq,
-  outcome: { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null },
+  outcome: { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null, workspace: null, verify: null },
   finishedAt: 5,
 });
 

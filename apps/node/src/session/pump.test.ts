@@ -9,7 +9,7 @@ const done = (lastSeq: number): ClaimDone => ({
   taskId: "t1",
   token: 1,
   lastSeq,
-  outcome: { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null },
+  outcome: { status: "succeeded", exitCode: 0, signal: null, reason: null, message: null, workspace: null, verify: null },
   finishedAt: 1,
 });
 

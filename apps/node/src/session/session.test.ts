@@ -55,7 +55,7 @@ describe("node session", () => {
 
     coord.inbox.length = 0;
     const exited = (await coord.take("heartbeat")).payload.claims;
-    expect(exited).toEqual([{ ...ref(1), phase: "exited", lastSeq: records.length, waitingAsks: [] }]);
+    expect(exited).toEqual([{ ...ref(1), phase: "exited", lastSeq: records.length, waitingAsks: [], tellsReceived: [] }]);
     coord.send("ack", { ...ref(1), seq: records.length, done: true }, { re: done.id! });
     await expect.poll(async () => (await coord.take("heartbeat")).payload.claims, { timeout: 2000, interval: 1 }).toEqual([]);
   });
@@ -112,7 +112,7 @@ describe("node session", () => {
     const hello = await coord.welcome();
     expect(coord.authorizations).toHaveLength(2);
     expect(coord.authorizations[1]).not.toBe(coord.authorizations[0]);
-    expect(hello.payload.claims).toEqual([{ ...ref(1), phase: "running", lastSeq: before.at(-1)!.seq, waitingAsks: [] }]);
+    expect(hello.payload.claims).toEqual([{ ...ref(1), phase: "running", lastSeq: before.at(-1)!.seq, waitingAsks: [], tellsReceived: [] }]);
     const after = await coord.collectEvents((text) => text.includes("b"));
     expect(after[0]).toMatchObject({ seq: 1, kind: "started" });
     expect((await coord.take("claim.done")).payload.outcome.status).toBe("succeeded");

@@ -20,6 +20,7 @@ import {
   type NodeDrain,
   type Welcome,
 } from "@muster/protocol";
+import type { CoordinatorReplies } from "../asks/hub.js";
 import type { SignNodeToken } from "../identity/token.js";
 import type { Logger } from "../log.js";
 import type { HeldClaim, Supervisor, SupervisorListener } from "../supervisor/supervisor.js";
@@ -40,6 +41,8 @@ export interface SessionOptions {
   supervisor: Supervisor;
   outbox: Outbox;
   log: Logger;
+  /** Where answers to asks and tells for the node's claims go; dropped without one. */
+  replies?: CoordinatorReplies;
   now?: () => number;
   /** Monotonic clock for the lease. */
   clock?: Clock;
@@ -222,6 +225,10 @@ export class NodeSession implements SupervisorListener {
         return this.revoke(message.payload);
       case "node.drain":
         return this.drainRequested(message.payload);
+      case "ask.answer":
+        return this.opts.replies?.answered(message.payload);
+      case "tell":
+        return this.opts.replies?.told(message.payload);
       case "ack":
         return this.acked(message.payload);
       case "error":
@@ -290,6 +297,9 @@ export class NodeSession implements SupervisorListener {
     for (const { claimId, token, fromSeq } of ack.resend) {
       if (this.opts.supervisor.get(claimId)?.token === token) this.pump.resend(claimId, fromSeq);
     }
+    // Level-triggered: they come in every ack until the next heartbeat says the node has them.
+    for (const answer of ack.answers) this.opts.replies?.answered(answer);
+    for (const tell of ack.tells) this.opts.replies?.told(tell);
     // Before the offers: a node the coordinator wants drained takes none of them.
     this.applyDesired(ack.desired);
     for (const offer of ack.offers) this.answerOffer(offer);

@@ -63,3 +63,17 @@ describe("worker environment", () => {
     expect(text).not.toContain("mat_abcdefgh");
   });
 });
+
+describe("worker environment for asks", () => {
+  it("names the claim's endpoint over whatever the task set, and puts the muster CLI first on PATH", () => {
+    const env = workerEnv({
+      daemonEnv: { PATH: "/usr/bin:/bin" },
+      passEnv: [],
+      taskEnv: { MUSTER_ASK_SOCKET: "/tmp/spoofed.sock", MUSTER_ASK_SECRET: "guess" },
+      ...ids,
+      askEnv: { MUSTER_ASK_SOCKET: "/data/s/ab12.sock", MUSTER_ASK_SECRET: "s3cret" },
+      musterBinDir: "/data/bin",
+    });
+    expect(env).toMatchObject({ PATH: "/data/bin:/usr/bin:/bin", MUSTER_ASK_SOCKET: "/data/s/ab12.sock", MUSTER_ASK_SECRET: "s3cret" });
+  });
+});

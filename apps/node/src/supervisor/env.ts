@@ -1,4 +1,5 @@
 // A worker's environment is built from nothing: an allowlist of the daemon's env, the task's env, Muster's vars.
+import { delimiter } from "node:path";
 
 const ALLOWED = new Set(["PATH", "HOME", "USER", "LOGNAME", "LANG", "TERM", "TZ", "TMPDIR", "SHELL"]);
 
@@ -14,9 +15,14 @@ export interface WorkerEnvOptions {
   claimId: string;
   attempt: number;
   workdir: string;
+  /** Names the claim's local endpoint (MUSTER_ASK_SOCKET, MUSTER_ASK_SECRET); a task cannot override it. */
+  askEnv?: Readonly<Record<string, string>>;
+  /** Put first on PATH, so `muster ask` runs the node's own CLI. */
+  musterBinDir?: string | null;
 }
 
-export function workerEnv({ daemonEnv, passEnv, taskEnv, taskId, claimId, attempt, workdir }: WorkerEnvOptions): Record<string, string> {
+export function workerEnv(opts: WorkerEnvOptions): Record<string, string> {
+  const { daemonEnv, passEnv, taskEnv, taskId, claimId, attempt, workdir, askEnv = {}, musterBinDir = null } = opts;
   const extra = new Set(passEnv.filter((name) => !NEVER_PASSED.test(name)));
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(daemonEnv)) {
@@ -28,5 +34,7 @@ export function workerEnv({ daemonEnv, passEnv, taskEnv, taskId, claimId, attemp
   env.MUSTER_CLAIM_ID = claimId;
   env.MUSTER_ATTEMPT = String(attempt);
   env.MUSTER_WORKDIR = workdir;
+  Object.assign(env, askEnv);
+  if (musterBinDir) env.PATH = env.PATH ? `${musterBinDir}${delimiter}${env.PATH}` : musterBinDir;
   return env;
 }

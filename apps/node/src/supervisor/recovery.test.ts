@@ -83,7 +83,15 @@ describe.skipIf(process.platform !== "linux")("restart recovery", () => {
       taskId: "tsk_1",
       token: 1,
       lastSeq: 3,
-      outcome: { status: "failed", exitCode: null, signal: null, reason: "interrupted", message: "the node daemon restarted" },
+      outcome: {
+        status: "failed",
+        exitCode: null,
+        signal: null,
+        reason: "interrupted",
+        message: "the node daemon restarted",
+        workspace: null,
+        verify: null,
+      },
       finishedAt: 77,
     };
     expect(restored).toEqual([{ offer: offer(1), done, phase: "interrupted" }]);

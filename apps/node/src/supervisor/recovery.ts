@@ -118,7 +118,15 @@ export async function recoverClaims(stored: readonly StoredClaim[], opts: Recove
       taskId: offer.taskId,
       token: offer.token,
       lastSeq,
-      outcome: { status: "failed", exitCode: null, signal: null, reason: "interrupted", message: "the node daemon restarted" },
+      outcome: {
+        status: "failed",
+        exitCode: null,
+        signal: null,
+        reason: "interrupted",
+        message: "the node daemon restarted",
+        workspace: null,
+        verify: null,
+      },
       finishedAt: now(),
     };
     journal.finished(interrupted);

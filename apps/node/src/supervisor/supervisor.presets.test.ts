@@ -128,6 +128,8 @@ describe("supervisor with preset agents", () => {
       signal: "SIGTERM",
       reason: "budget",
       message: "cost $0.050829 crossed the limit $0.05",
+      workspace: null,
+      verify: null,
     });
     expect(records.flatMap((r) => (r.kind === "cost" ? [r.usd] : []))).toEqual([0.043836, 0.0508293]);
     expect(records.some((r) => r.kind === "summary")).toBe(false);

@@ -58,7 +58,7 @@ describe("supervisor", () => {
     const { supervisor, records, exited } = setup();
     const o = offer(1, { argv: [NODE, "-e", "console.log(process.cwd())"] });
     expect(supervisor.offer(o, { draining: false })).toEqual({ accept: true, duplicate: false });
-    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "accepted", lastSeq: 0, waitingAsks: [] }]);
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "accepted", lastSeq: 0, waitingAsks: [], tellsReceived: [] }]);
     await expect.poll(() => exited.length, { timeout: 5000, interval: 10 }).toBe(1);
     const workdir = join(dataDir, "work", "clm_1");
     expect((await stat(workdir)).isDirectory()).toBe(true);
@@ -210,9 +210,9 @@ describe("supervisor", () => {
 
   it("reports restored claims until their results are acked, and runs nothing for them", () => {
     const { supervisor } = setup(1);
-    const done = { claimId: "clm_1", taskId: "tsk_1", token: 1, lastSeq: 4, outcome: { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restarted" }, finishedAt: 1 };
+    const done = { claimId: "clm_1", taskId: "tsk_1", token: 1, lastSeq: 4, outcome: { status: "failed" as const, exitCode: null, signal: null, reason: "interrupted" as const, message: "restarted", workspace: null, verify: null }, finishedAt: 1 };
     supervisor.restore([{ offer: sleeper(1), done, phase: "interrupted" }]);
-    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "interrupted", lastSeq: 4, waitingAsks: [] }]);
+    expect(supervisor.reports()).toEqual([{ claimId: "clm_1", taskId: "tsk_1", token: 1, phase: "interrupted", lastSeq: 4, waitingAsks: [], tellsReceived: [] }]);
     expect(supervisor.busy()).toBe(0);
     expect(supervisor.offer(sleeper(1), { draining: false })).toEqual({ accept: true, duplicate: true });
     supervisor.forget("clm_1");

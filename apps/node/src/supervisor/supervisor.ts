@@ -1,13 +1,17 @@
-// The claims this node holds and their workers: admission (capacity, agent), work dirs, start, stop, results.
-import { mkdir, writeFile } from "node:fs/promises";
+// The claims this node holds and their workers: admission (capacity, agent), start, stop, results.
 import { join } from "node:path";
-import type { ClaimDone, ClaimOffer, ClaimPhase, ClaimRecord, ClaimReject, ClaimReport, TaskSpec } from "@muster/protocol";
-import type { AgentCheck, AgentEntry, AgentRun } from "../agents/catalog.js";
+import type { ClaimDone, ClaimOffer, ClaimOutcome, ClaimPhase, ClaimRecord, ClaimReject, ClaimReport, TaskSpec } from "@muster/protocol";
+import type { AgentCheck, AgentEntry } from "../agents/catalog.js";
 import { createOutputParser } from "../agents/parsers/index.js";
+import type { AskChannel, AskEndpoints } from "../asks/channel.js";
 import type { Logger } from "../log.js";
+import { Workspaces } from "../workspace/workspaces.js";
+import { runAttempt, type AttemptContext, type ProcessOptions } from "./attempt.js";
 import { workerEnv } from "./env.js";
 import { NO_JOURNAL, NO_WATCHDOG, type ClaimJournal, type WorkerWatchdog } from "./journal.js";
 import { claimOutcome, type StopCause, type WorkerEnd } from "./outcome.js";
+import { OutputCap } from "./output-cap.js";
+import { newSlot, type ClaimRecordBody, type Slot } from "./slot.js";
 import { startWorker, type Worker } from "./worker.js";
 
 export interface HeldClaim {
@@ -62,15 +66,14 @@ export interface SupervisorOptions {
   journal?: ClaimJournal;
   /** Kills the workers should the daemon die; nothing by default. */
   watchdog?: WorkerWatchdog;
-}
-
-interface Slot {
-  claim: HeldClaim;
-  worker: Worker | null;
-  /** Set when the node stops the claim before or while it runs. */
-  stopCause: StopCause | null;
-  /** Settles when the claim's worker has ended (or never started). */
-  settled: Promise<void>;
+  /** Git worktrees for tasks with a repository; by default under dataDir with the default policy. */
+  workspaces?: Workspaces;
+  /** Where approval gates ask; without one a gated task fails as not approved. */
+  asks?: AskChannel;
+  /** Each claim's local endpoint for `muster ask` and `muster told`, and what heartbeats report of its asks and tells. */
+  endpoints?: AskEndpoints;
+  /** Goes first on a worker's PATH: the directory with the `muster` CLI. */
+  musterBinDir?: string | null;
 }
 
 const NO_LISTENER: SupervisorListener = { recordProduced() {}, claimExited() {}, idle() {} };
@@ -83,11 +86,13 @@ export class Supervisor {
   private readonly now: () => number;
   private readonly journal: ClaimJournal;
   private readonly watchdog: WorkerWatchdog;
+  private readonly workspaces: Workspaces;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.now = opts.now ?? Date.now;
     this.journal = opts.journal ?? NO_JOURNAL;
     this.watchdog = opts.watchdog ?? NO_WATCHDOG;
+    this.workspaces = opts.workspaces ?? new Workspaces({ dataDir: opts.dataDir, log: opts.log });
   }
 
   subscribe(listener: SupervisorListener): void {
@@ -109,7 +114,7 @@ export class Supervisor {
       token,
       phase,
       lastSeq,
-      waitingAsks: [],
+      ...(this.opts.endpoints?.report(claimId) ?? { waitingAsks: [], tellsReceived: [] }),
     }));
   }
 
@@ -154,7 +159,7 @@ export class Supervisor {
       return { accept: false, reason: "no_capacity", message: `the node cannot record the claim: ${(err as Error).message}` };
     }
     const claim = this.heldClaim(offer, "accepted", null);
-    const slot: Slot = { claim, worker: null, stopCause: null, settled: Promise.resolve() };
+    const slot = newSlot(claim);
     this.slots.set(claim.claimId, slot);
     slot.settled = this.run(slot, check.agent);
     return { accept: true, duplicate: false };
@@ -165,7 +170,7 @@ export class Supervisor {
     for (const { offer, done, phase } of claims) {
       if (this.slots.has(offer.claimId)) continue;
       const claim = this.heldClaim(offer, phase, done);
-      this.slots.set(claim.claimId, { claim, worker: null, stopCause: null, settled: Promise.resolve() });
+      this.slots.set(claim.claimId, newSlot(claim));
     }
   }
 
@@ -183,8 +188,7 @@ export class Supervisor {
         continue;
       }
       stopped += 1;
-      slot.stopCause = "lost";
-      slot.worker?.stop("lost", graceMs);
+      this.stopSlot(slot, "lost", graceMs);
     }
     return { stopped, kept };
   }
@@ -194,11 +198,10 @@ export class Supervisor {
     const slot = this.slots.get(claimId);
     if (!slot) return false;
     this.slots.delete(claimId);
-    slot.stopCause = "revoked";
+    this.stopSlot(slot, "revoked");
     const worker = slot.worker;
     if (worker && slot.claim.phase === "running") {
       this.dying.add(worker);
-      worker.stop("revoked");
       void worker.ended.then(() => {
         this.dying.delete(worker);
         this.checkIdle();
@@ -213,7 +216,26 @@ export class Supervisor {
     const slot = this.slots.get(claimId);
     if (!slot || slot.claim.done === null) return;
     this.slots.delete(claimId);
+    const { task, workdir } = slot.claim;
+    if (task.repo)
+      this.workspaces
+        .release(task.repo.url, workdir, slot.claim.done.outcome.status)
+        .catch((err: unknown) => this.opts.log.warn({ err, claimId, workdir }, "cannot remove the workspace"));
     this.checkIdle();
+  }
+
+  /** The work dirs of the claims held now; their workspaces are never pruned. */
+  workdirs(): string[] {
+    return this.claims().map((c) => c.workdir);
+  }
+
+  /** Adds a record (an ask, a progress note) to a live claim's stream, stamped with its next seq. */
+  appendRecord(claimId: string, body: ClaimRecordBody): ClaimRecord | null {
+    const slot = this.slots.get(claimId);
+    if (!slot || slot.claim.done) return null;
+    const record = { ...body, seq: slot.claim.lastSeq + 1, ts: this.now() } as ClaimRecord;
+    this.produced(slot, record);
+    return record;
   }
 
   /**
@@ -225,26 +247,9 @@ export class Supervisor {
     for (const slot of this.slots.values()) {
       waits.push(slot.settled);
       if (slot.claim.done || slot.stopCause) continue;
-      slot.stopCause = cause;
-      slot.worker?.stop(cause);
+      this.stopSlot(slot, cause);
     }
     return Promise.all(waits).then(() => undefined);
-  }
-
-  private async run(slot: Slot, agent: AgentEntry): Promise<void> {
-    const { claim } = slot;
-    const run: AgentRun = { task: claim.task, workdir: claim.workdir, promptFile: join(claim.workdir, ".muster", "prompt.md") };
-    let end: WorkerEnd;
-    try {
-      await this.prepareWorkdir(run);
-      if (slot.stopCause === "revoked") return;
-      if (slot.stopCause) end = { kind: "exited", exitCode: null, signal: null, stoppedBy: slot.stopCause };
-      else end = await this.runWorker(slot, agent, run);
-    } catch (err) {
-      end = { kind: "spawn_failed", message: `cannot start the worker: ${(err as Error).message}` };
-    }
-    if (slot.stopCause === "revoked") return;
-    this.finish(slot, end);
   }
 
   private heldClaim(offer: ClaimOffer, phase: ClaimPhase, done: ClaimDone | null): HeldClaim {
@@ -261,39 +266,86 @@ export class Supervisor {
     };
   }
 
-  private async prepareWorkdir({ task, workdir, promptFile }: AgentRun): Promise<void> {
-    await mkdir(workdir, { recursive: true });
-    if (task.prompt !== null) {
-      await mkdir(join(workdir, ".muster"), { recursive: true });
-      await writeFile(promptFile, task.prompt, { mode: 0o600 });
-    }
+  private stopSlot(slot: Slot, cause: StopCause, graceMs?: number): void {
+    slot.stopCause = cause;
+    slot.markStopped(cause);
+    slot.abort.abort();
+    slot.worker?.stop(cause, graceMs);
   }
 
-  private async runWorker(slot: Slot, agent: AgentEntry, run: AgentRun): Promise<WorkerEnd> {
+  private produced(slot: Slot, record: ClaimRecord): void {
+    slot.claim.lastSeq = record.seq;
+    if (slot.stopCause !== "revoked") this.listener.recordProduced(slot.claim, record);
+  }
+
+  private async run(slot: Slot, agent: AgentEntry): Promise<void> {
+    const { claimId } = slot.claim;
+    let outcome: ClaimOutcome;
+    try {
+      const askEnv = (await this.opts.endpoints?.open(claimId, (body) => this.appendRecord(claimId, body) !== null)) ?? {};
+      outcome = await runAttempt(this.attemptContext(slot, agent, askEnv));
+    } catch (err) {
+      outcome = claimOutcome({ kind: "spawn_failed", message: `cannot run the claim: ${(err as Error).message}` }, 0);
+    } finally {
+      this.opts.endpoints?.close(claimId);
+    }
+    if (slot.stopCause === "revoked") return;
+    this.finish(slot, outcome);
+  }
+
+  private attemptContext(slot: Slot, agent: AgentEntry, askEnv: Record<string, string>): AttemptContext {
     const { claim } = slot;
-    const command = agent.command(run);
+    const env = workerEnv({
+      askEnv,
+      musterBinDir: this.opts.musterBinDir ?? null,
+      daemonEnv: this.opts.daemonEnv,
+      passEnv: this.opts.passEnv,
+      taskEnv: claim.task.env,
+      taskId: claim.taskId,
+      claimId: claim.claimId,
+      attempt: claim.attempt,
+      workdir: claim.workdir,
+    });
+    const outputCap = claim.task.outputCapBytes !== null ? new OutputCap(claim.task.outputCapBytes) : undefined;
+    return {
+      claim,
+      agent,
+      parser: agent.format ? createOutputParser(agent.format) : undefined,
+      workspaces: this.workspaces,
+      asks: this.opts.asks ?? null,
+      log: this.opts.log,
+      now: this.now,
+      spawn: (command, opts) => this.spawn(slot, command, { ...opts, env, outputCap }),
+      progress: (message) => void this.appendRecord(claim.claimId, { kind: "progress", message }),
+      stopCause: () => slot.stopCause,
+      stopped: slot.stopped,
+      signal: slot.abort.signal,
+    };
+  }
+
+  /** Runs one process of the claim (the agent or its verify step) in the work dir, as the slot's worker. */
+  private async spawn(
+    slot: Slot,
+    command: readonly string[],
+    opts: ProcessOptions & { env: Record<string, string>; outputCap: OutputCap | undefined },
+  ): Promise<WorkerEnd> {
+    const { claim } = slot;
+    if (slot.stopCause) return { kind: "exited", exitCode: null, signal: null, stoppedBy: slot.stopCause };
     this.watchdog.watch(claim.claimId);
     const worker = startWorker({
       command,
-      ...(agent.format ? { parser: createOutputParser(agent.format) } : {}),
-      maxCostUsd: claim.task.maxCostUsd,
       cwd: claim.workdir,
-      env: workerEnv({
-        daemonEnv: this.opts.daemonEnv,
-        passEnv: this.opts.passEnv,
-        taskEnv: claim.task.env,
-        taskId: claim.taskId,
-        claimId: claim.claimId,
-        attempt: claim.attempt,
-        workdir: claim.workdir,
-      }),
-      timeoutMs: claim.task.timeoutMs,
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
+      announce: opts.announce,
+      ...(opts.parser ? { parser: opts.parser } : {}),
+      maxCostUsd: opts.maxCostUsd ?? null,
+      idleTimeoutMs: claim.task.idleTimeoutMs,
+      ...(opts.outputCap ? { outputCap: opts.outputCap } : {}),
       ...(this.opts.killGraceMs !== undefined ? { killGraceMs: this.opts.killGraceMs } : {}),
       now: this.now,
-      onRecord: (record) => {
-        claim.lastSeq = record.seq;
-        if (slot.stopCause !== "revoked") this.listener.recordProduced(claim, record);
-      },
+      nextSeq: () => claim.lastSeq + 1,
+      onRecord: (record) => this.produced(slot, record),
     });
     slot.worker = worker;
     if (worker.pid !== undefined) {
@@ -302,15 +354,14 @@ export class Supervisor {
       this.journal.workerStarted(claim.claimId, worker.pid);
       this.watchdog.started(claim.claimId, worker.pid);
     }
-    this.opts.log.info({ claimId: claim.claimId, taskId: claim.taskId, pid: worker.pid, agent: claim.task.agent }, "worker started");
+    this.opts.log.info({ claimId: claim.claimId, taskId: claim.taskId, pid: worker.pid, agent: claim.task.agent, command: command[0] }, "worker started");
     const end = await worker.ended;
     this.watchdog.unwatch(claim.claimId);
     return end;
   }
 
-  private finish(slot: Slot, end: WorkerEnd): void {
+  private finish(slot: Slot, outcome: ClaimOutcome): void {
     const { claim } = slot;
-    const outcome = claimOutcome(end, claim.task.timeoutMs);
     claim.phase = "exited";
     claim.done = {
       claimId: claim.claimId,

@@ -5,6 +5,7 @@ import type { ClaimRecord } from "@muster/protocol";
 import { createOutputParser } from "../agents/parsers/index.js";
 import { expectedWithParsed, withoutStamp } from "../agents/parsers/transcript.fake.js";
 import { claimOutcome } from "./outcome.js";
+import { OutputCap } from "./output-cap.js";
 import { splitText, startWorker, type WorkerOptions } from "./worker.js";
 
 const NODE = process.execPath;
@@ -41,7 +42,7 @@ describe("worker process", () => {
     const { worker, records, logs } = run([NODE, "-e", "process.stdout.write('out'); process.stderr.write('err')"]);
     const end = await worker.ended;
     expect(end).toEqual({ kind: "exited", exitCode: 0, signal: null, stoppedBy: null });
-    expect(claimOutcome(end, 1000)).toEqual({ status: "succeeded", exitCode: 0, signal: null, reason: null, message: null });
+    expect(claimOutcome(end, 1000)).toEqual({ status: "succeeded", exitCode: 0, signal: null, reason: null, message: null, workspace: null, verify: null });
     expect(records[0]).toMatchObject({ seq: 1, kind: "started", pid: worker.pid, command: [NODE, "-e", expect.any(String)], workdir: tmpdir() });
     expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
     expect(logs("stdout")).toBe("out");
@@ -50,7 +51,15 @@ describe("worker process", () => {
 
   it("reports a non-zero exit as failed with reason exit_code", async () => {
     const end = await run([NODE, "-e", "process.exit(3)"]).worker.ended;
-    expect(claimOutcome(end, 1000)).toEqual({ status: "failed", exitCode: 3, signal: null, reason: "exit_code", message: "exited with code 3" });
+    expect(claimOutcome(end, 1000)).toEqual({
+      status: "failed",
+      exitCode: 3,
+      signal: null,
+      reason: "exit_code",
+      message: "exited with code 3",
+      workspace: null,
+      verify: null,
+    });
   });
 
   it("reports a death by signal the node did not send as failed with reason signal", async () => {
@@ -158,6 +167,8 @@ describe("worker output parsing", () => {
       signal: "SIGTERM",
       reason: "budget",
       message: "cost $1.2 crossed the limit $1",
+      workspace: null,
+      verify: null,
     });
     expect(records.flatMap((r) => (r.kind === "cost" ? [r.usd] : []))).toEqual([0.4, 0.8, 1.2]);
   });
@@ -182,5 +193,58 @@ describe("splitText", () => {
     expect(splitText("abcdef", 4)).toEqual(["abcd", "ef"]);
     expect(splitText("abc😀d", 4)).toEqual(["abc", "😀d"]);
     expect(splitText("short", 10)).toEqual(["short"]);
+  });
+});
+
+describe("worker limits", () => {
+  it("stops a worker that prints nothing for the idle timeout, as stuck", async () => {
+    const { worker, records } = run([NODE, "-e", "console.log('one'); setInterval(() => {}, 1000)"], { idleTimeoutMs: 300, killGraceMs: 200 });
+    const end = await worker.ended;
+    expect(end).toMatchObject({ kind: "exited", stoppedBy: "stuck", signal: "SIGTERM", idleMs: 300 });
+    expect(claimOutcome(end, 10_000)).toMatchObject({ status: "failed", reason: "stuck", message: "no output for 300ms" });
+    expect(records.map((r) => r.kind)).toEqual(["started", "log"]);
+  });
+
+  it("lets a worker that keeps talking run past the idle timeout", async () => {
+    const script = "let n = 0; const t = setInterval(() => { console.log(n); if (++n === 8) clearInterval(t); }, 100)";
+    const end = await run([NODE, "-e", script], { idleTimeoutMs: 400 }).worker.ended;
+    expect(end).toMatchObject({ exitCode: 0, stoppedBy: null });
+  });
+
+  it("keeps only the capped bytes of output, says so once on stderr, and lets the worker finish", async () => {
+    const script = `process.stdout.write('a'.repeat(3000), () => setTimeout(() => {
+      process.stderr.write('b'.repeat(3000)); setTimeout(() => console.log('late'), 50);
+    }, 50))`;
+    const { worker, records, logs } = run([NODE, "-e", script], { outputCap: new OutputCap(1000) });
+    expect(await worker.ended).toMatchObject({ exitCode: 0, stoppedBy: null });
+    const notices = records.filter((r) => r.kind === "log" && r.text.startsWith("[muster]"));
+    expect(notices).toEqual([expect.objectContaining({ stream: "stderr", text: "[muster] output truncated after 1000 bytes\n" })]);
+    expect(logs("stdout")).toBe("a".repeat(1000));
+    expect(logs("stderr")).toBe("[muster] output truncated after 1000 bytes\n");
+  });
+
+  it("still parses output past the cap, so the cost limit holds", async () => {
+    const { worker, records } = run(writer([step(0.4), step(0.4), step(0.4)], "setInterval(() => {}, 1000);"), {
+      parser: createOutputParser("opencode"),
+      maxCostUsd: 1,
+      outputCap: new OutputCap(10),
+      killGraceMs: 500,
+    });
+    expect(await worker.ended).toMatchObject({ stoppedBy: "budget" });
+    expect(records.flatMap((r) => (r.kind === "cost" ? [r.usd] : []))).toEqual([0.4, 0.8, 1.2]);
+  });
+
+  it("continues the claim's seqs from nextSeq and can leave the started record out", async () => {
+    let last = 41;
+    const { worker, records } = run([NODE, "-e", "console.log('x')"], {
+      announce: false,
+      nextSeq: () => last + 1,
+      onRecord: (r) => {
+        last = r.seq;
+        records.push(r);
+      },
+    });
+    await worker.ended;
+    expect(records.map((r) => [r.kind, r.seq])).toEqual([["log", 42]]);
   });
 });

@@ -3,6 +3,7 @@ import { execa, type ResultPromise } from "execa";
 import type { ClaimRecord } from "@muster/protocol";
 import type { AgentOutputParser, ParsedRecord, ProcessEnd } from "../agents/parsers/index.js";
 import { LineAssembler } from "./lines.js";
+import type { OutputCap } from "./output-cap.js";
 import type { BudgetCrossing, StopCause, WorkerEnd } from "./outcome.js";
 
 /** Time between SIGTERM and SIGKILL when the node stops a worker. */
@@ -27,7 +28,15 @@ export interface WorkerOptions {
   parser?: AgentOutputParser;
   /** Stop the worker (reason budget) once a parsed cost record's running total crosses this (USD). */
   maxCostUsd?: number | null;
+  /** Stop the worker (reason stuck) after this long without a byte on stdout or stderr. */
+  idleTimeoutMs?: number | null;
+  /** Bounds the raw output kept in log records; shared by the processes of one attempt. */
+  outputCap?: OutputCap;
+  /** Emit the `started` record; false for a step after the agent (verify), which a progress record announces. */
+  announce?: boolean;
   firstSeq?: number;
+  /** Hands out seqs when the claim's records come from more than this worker. */
+  nextSeq?: () => number;
   now?: () => number;
   maxLogText?: number;
 }
@@ -76,14 +85,18 @@ interface OutputSinks {
   emit(body: RecordBody): void;
   maxLogText: number;
   parser: AgentOutputParser | undefined;
+  outputCap: OutputCap | undefined;
   costReported(usd: number): void;
+  /** Any output at all, kept or not. */
+  heard(): void;
 }
 
 /**
  * Turns both streams into log records and, with a parser, stdout lines into parsed records. Returns what
  * to call once the output has ended: a last line without a newline is parsed then.
  */
-function recordOutput(child: ResultPromise, { emit, maxLogText, parser, costReported }: OutputSinks): (how: ProcessEnd) => void {
+function recordOutput(child: ResultPromise, sinks: OutputSinks): (how: ProcessEnd) => void {
+  const { emit, maxLogText, parser, outputCap, costReported, heard } = sinks;
   const lines = new LineAssembler();
   const emitParsed = (records: ParsedRecord[]) => {
     for (const record of records) {
@@ -95,7 +108,11 @@ function recordOutput(child: ResultPromise, { emit, maxLogText, parser, costRepo
     const readable = child[stream];
     readable?.setEncoding("utf8");
     readable?.on("data", (text: string) => {
-      for (const part of splitText(text, maxLogText)) emit({ kind: "log", stream, text: part });
+      heard();
+      // Past the cap the raw text is dropped, but the parser below still reads it: cost and budget keep working.
+      const { kept, notice } = outputCap ? outputCap.take(text) : { kept: text, notice: null };
+      if (kept !== "") for (const part of splitText(kept, maxLogText)) emit({ kind: "log", stream, text: part });
+      if (notice !== null) emit({ kind: "log", stream: "stderr", text: notice });
       if (stream === "stdout" && parser) for (const line of lines.push(text)) emitParsed(parser.line(line));
     });
   }
@@ -125,17 +142,18 @@ function spawnInGroup(command: readonly string[], cwd: string, env: Record<strin
 }
 
 export function startWorker(opts: WorkerOptions): Worker {
-  const { command, cwd, env, timeoutMs, onRecord, parser, maxCostUsd = null } = opts;
-  const { killGraceMs = KILL_GRACE_MS, now = Date.now, maxLogText = MAX_LOG_TEXT } = opts;
+  const { command, cwd, env, timeoutMs, onRecord, parser, maxCostUsd = null, idleTimeoutMs = null, outputCap } = opts;
+  const { killGraceMs = KILL_GRACE_MS, now = Date.now, maxLogText = MAX_LOG_TEXT, announce = true } = opts;
   let seq = (opts.firstSeq ?? 1) - 1;
+  const nextSeq = opts.nextSeq ?? (() => seq + 1);
   const emit = (body: RecordBody) => {
-    seq += 1;
+    seq = nextSeq();
     onRecord({ ...body, seq, ts: now() });
   };
 
   const child = spawnInGroup(command, cwd, env);
   const pid = child.pid;
-  if (pid !== undefined) emit({ kind: "started", pid, command: recordedCommand(command), workdir: cwd });
+  if (pid !== undefined && announce) emit({ kind: "started", pid, command: recordedCommand(command), workdir: cwd });
 
   let stoppedBy: StopCause | null = null;
   let exited = false;
@@ -152,7 +170,12 @@ export function startWorker(opts: WorkerOptions): Worker {
     budget = { usd, limitUsd: maxCostUsd };
     stop("budget");
   };
-  const outputEnded = recordOutput(child, { emit, maxLogText, parser, costReported });
+  const idleTimer = pid === undefined || idleTimeoutMs === null ? undefined : setTimeout(() => stop("stuck"), idleTimeoutMs);
+  // refresh() would re-arm a timer that already fired, so only while the worker has not been stopped.
+  const heard = () => {
+    if (stoppedBy === null && !exited) idleTimer?.refresh();
+  };
+  const outputEnded = recordOutput(child, { emit, maxLogText, parser, outputCap, costReported, heard });
   const timeoutTimer = pid === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
   // A worker never leaves processes behind: what is still in its group when the leader exits dies too.
   child.on("exit", () => {
@@ -162,6 +185,7 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   const ended = child.then((result): WorkerEnd => {
     clearTimeout(timeoutTimer);
+    clearTimeout(idleTimer);
     clearTimeout(killTimer);
     if (pid === undefined)
       return { kind: "spawn_failed", message: result.originalMessage || result.shortMessage || "spawn failed" };
@@ -170,7 +194,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     outputEnded({ exitCode, signal, stopped: stoppedBy !== null });
     // A crossing read only after the process exited still fails the claim: the money was spent all the same.
     const cause = stoppedBy ?? (budget ? "budget" : null);
-    return { kind: "exited", exitCode, signal, stoppedBy: cause, ...(budget ? { budget } : {}) };
+    const stuck = cause === "stuck" && idleTimeoutMs !== null ? { idleMs: idleTimeoutMs } : {};
+    return { kind: "exited", exitCode, signal, stoppedBy: cause, ...(budget ? { budget } : {}), ...stuck };
   });
   return { pid, stop, ended };
 }
