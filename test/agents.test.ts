@@ -84,6 +84,7 @@ describe.each(kinds)("agent work on %s", (kind) => {
     const task = await musterJson(c, dir.path, "task", id);
     expect(task.state).toBe("succeeded");
     expect(task.costUsd).toBeCloseTo(0.0617606, 6);
+    expect(task.tokens).toEqual({ input: 635, output: 608 });
     expect(task.workspace).toMatchObject({ branch: `muster/${id}`, filesChanged: 1, insertions: 1, deletions: 1, dirty: true });
     expect(task.verifyResult).toMatchObject({ command: "grep -q 1.4.0 version.ts", passed: true, exitCode: 0 });
     const logs = await muster(c, dir.path, "logs", id, "--json");

@@ -155,6 +155,8 @@ export const TaskView = z.object({
   retryOn: z.array(RetryableReason).nullable(),
   /** Spend reported by the agent across all attempts (USD). */
   costUsd: z.number(),
+  /** Tokens reported by the agent across all attempts. */
+  tokens: z.object({ input: z.number().int(), output: z.number().int() }),
   /** Why a queued task is not placed yet, e.g. "no node has label gpu=true"; null when nothing holds it back. */
   pending: z.string().nullable(),
   /** A worker of this task waits for a human: it has a pending ask. */

@@ -76,6 +76,7 @@ export function taskView(over: Partial<TaskView> = {}): TaskView {
     maxCostUsd: null,
     retryOn: null,
     costUsd: 0,
+    tokens: { input: 0, output: 0 },
     pending: null,
     waiting: false,
     repo: null,

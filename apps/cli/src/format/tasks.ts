@@ -71,7 +71,11 @@ export function taskFields(t: TaskView, now: number): string {
     ["priority", String(t.priority)],
     ["timeout", formatDuration(t.timeoutMs)],
     ["attempts", `${t.attempts} of ${t.maxAttempts}${t.retryOn ? ` (retried on ${t.retryOn.join(", ")})` : ""}`],
-    ["cost", `$${t.costUsd.toFixed(2)}${t.maxCostUsd !== null ? ` of at most $${t.maxCostUsd.toFixed(2)}` : ""}`],
+    [
+      "cost",
+      `$${t.costUsd.toFixed(2)}${t.maxCostUsd !== null ? ` of at most $${t.maxCostUsd.toFixed(2)}` : ""}` +
+        (t.tokens.input || t.tokens.output ? ` (${t.tokens.input} in, ${t.tokens.output} out tokens)` : ""),
+    ],
     ["node", t.nodeName ? `${t.nodeName} (${t.nodeId ?? "?"})` : "-"],
     ...(t.group ? [["group", t.groupLimit ? `${t.group} (at most ${t.groupLimit} at once)` : t.group] as [string, string]] : []),
     ["created", formatTimestamp(t.createdAt, now)],

@@ -92,15 +92,24 @@ export async function storeRecords(
   });
 }
 
-/** Cost records are cumulative per attempt: the claim keeps the highest, the task the sum over its claims. */
+/** Cost records are cumulative per attempt: the claim keeps the highest totals, the task the sum over its claims. */
 async function addCost(tx: Tx, claim: ClaimRow, task: TaskRow, records: ClaimEvents["records"]): Promise<void> {
-  let usd = claim.costUsd;
-  for (const r of records) if (r.kind === "cost" && r.usd > usd) usd = r.usd;
-  if (usd === claim.costUsd) return;
-  await tx.update(claims).set({ costUsd: usd }).where(eq(claims.id, claim.id));
+  let { costUsd: usd, inputTokens: input, outputTokens: output } = claim;
+  for (const r of records) {
+    if (r.kind !== "cost") continue;
+    usd = Math.max(usd, r.usd);
+    input = Math.max(input, r.inputTokens ?? 0);
+    output = Math.max(output, r.outputTokens ?? 0);
+  }
+  if (usd === claim.costUsd && input === claim.inputTokens && output === claim.outputTokens) return;
+  await tx.update(claims).set({ costUsd: usd, inputTokens: input, outputTokens: output }).where(eq(claims.id, claim.id));
   await tx
     .update(tasks)
-    .set({ costUsd: sql`${tasks.costUsd} + ${usd - claim.costUsd}` })
+    .set({
+      costUsd: sql`${tasks.costUsd} + ${usd - claim.costUsd}`,
+      inputTokens: sql`${tasks.inputTokens} + ${input - claim.inputTokens}`,
+      outputTokens: sql`${tasks.outputTokens} + ${output - claim.outputTokens}`,
+    })
     .where(eq(tasks.id, task.id));
 }
 

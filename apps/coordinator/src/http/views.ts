@@ -63,6 +63,7 @@ export function toTaskView(row: TaskRow, nodeName: string | null, waiting = fals
     maxCostUsd: row.maxCostUsd,
     retryOn: row.retryOn as TaskView["retryOn"],
     costUsd: row.costUsd,
+    tokens: { input: row.inputTokens, output: row.outputTokens },
     pending: row.state === "queued" ? row.pendingReason : null,
     waiting,
     repo: row.repo,

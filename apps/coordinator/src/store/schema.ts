@@ -112,8 +112,10 @@ export const tasks = pgTable(
     groupLimit: integer("group_limit"),
     maxCostUsd: doublePrecision("max_cost_usd"),
     retryOn: jsonb("retry_on").$type<string[]>(),
-    /** Spend the agent reported, summed over attempts (USD). */
+    /** Spend and tokens the agent reported, summed over attempts. */
     costUsd: doublePrecision("cost_usd").notNull().default(0),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
     /** Why the scheduler could not place the task at its last look; null when nothing holds it back. */
     pendingReason: text("pending_reason"),
     repo: text("repo"),
@@ -159,8 +161,10 @@ export const claims = pgTable(
     state: text("state").notNull().default("offered"),
     /** Highest seq up to which every record is stored. */
     lastSeq: integer("last_seq").notNull().default(0),
-    /** The latest cumulative cost this attempt reported (USD). */
+    /** The latest cumulative cost and tokens this attempt reported. */
     costUsd: doublePrecision("cost_usd").notNull().default(0),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
     workspace: jsonb("workspace").$type<WorkspaceResult>(),
     verifyResult: jsonb("verify_result").$type<VerifyResult>(),
     offeredAt: ts("offered_at").notNull().defaultNow(),
