@@ -115,4 +115,17 @@ describe.each(kinds)("agent work on %s", (kind) => {
     expect(done.waiting).toBe(false);
     expect((await muster(c, dir.path, "logs", id)).stdout).toBe("got yes\n");
   });
+  it("asks for approval before a task counts as done, and fails it when the answer is no", async () => {
+    const id = (await muster(c, dir.path, "submit", "--approve-before", "done", "--", "sh", "-c", "echo built")).stdout.trim();
+    const asked = await muster(c, dir.path, "asks", "wait", "--timeout", "30s", "--json");
+    const ask = JSON.parse(asked.stdout);
+    expect(ask).toMatchObject({ taskId: id, gate: "done", options: ["yes", "no"] });
+    expect((await muster(c, dir.path, "answer", ask.id, "no")).code).toBe(0);
+    const done = await eventually(async () => {
+      const t = await musterJson(c, dir.path, "task", id);
+      return t.state === "failed" ? t : undefined;
+    }, 30_000, "the gated task to fail");
+    expect(done.reason).toBe("not_approved");
+    expect(done.message).toMatch(/not approved by .*: no/);
+  });
 });

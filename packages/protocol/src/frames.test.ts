@@ -11,7 +11,7 @@ const hello = {
   arch: "x64",
   capacity: 2,
   labels: {},
-  agents: [{ name: "exec", kind: "exec" }],
+  agents: [{ name: "exec", kind: "exec" as const }],
   claims: [],
 };
 
