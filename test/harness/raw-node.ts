@@ -129,3 +129,25 @@ export function helloPayload(nodeId: string, over: object = {}) {
     ...over,
   };
 }
+
+/** Enrols a hand-driven node with a fresh join key. */
+export async function enrolledNode(
+  c: { url: string; token: string },
+  name = `n-${randomUUID().slice(0, 8)}`,
+  extra: object = {},
+): Promise<RawIdentity> {
+  const res = await enrol(c, await createJoinKey(c), name, extra);
+  if (res.status !== 201 || !res.identity) throw new Error(`enrol ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.identity;
+}
+
+/** Opens the node's socket and completes hello, welcome and the first reconciliation. */
+export async function connectedNode(c: { url: string }, id: RawIdentity): Promise<RawSocket> {
+  const { ws, status, body } = await openSocket(c.url, await signNodeJwt(id));
+  if (!ws) throw new Error(`upgrade refused: ${status} ${body}`);
+  ws.send("hello", helloPayload(id.nodeId), "h1");
+  const welcome = await ws.type("welcome");
+  if (welcome.re !== "h1") throw new Error("welcome does not answer hello");
+  await ws.type("heartbeat.ack");
+  return ws;
+}
