@@ -66,7 +66,7 @@ program
       process.stderr.write(`muster-coordinator: cannot start: ${(err as Error).message}\n`);
       process.exit(1);
     }
-    if (coordinator.adminToken.path) log.info({ path: coordinator.adminToken.path }, "admin token file");
+    if (coordinator.adminToken.source === "file") log.info({ path: coordinator.adminToken.path }, "admin token file");
     let signals = 0;
     const shutdown = (signal: string) => {
       signals += 1;
