@@ -11,7 +11,9 @@ import type { Config } from "./config.js";
 import { toAskView, type AskRow } from "./asks/asks.js";
 import { AskNotifier } from "./asks/notify.js";
 import { EventBus } from "./events/bus.js";
+import { EventFeed } from "./events/feed.js";
 import { Journal } from "./events/journal.js";
+import { sessionKey } from "./auth/session.js";
 import type { RetryPolicy } from "./claims/retry.js";
 import { LeaseWriter } from "./reconciler/lease-writer.js";
 import { LeaseSweeper, type SweepResult } from "./reconciler/sweeper.js";
@@ -44,6 +46,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   const adminToken = await bootstrapAdminToken(db, { dataDir: config.dataDir, envToken: config.adminToken, log });
   const bus = new EventBus();
   const journal = new Journal(log, bus);
+  const feed = new EventFeed(bus);
   const policy: RetryPolicy = {
     backoffMs: config.retryBackoffMs,
     backoffMaxMs: config.retryBackoffMaxMs,
@@ -121,6 +124,8 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     startedAt: new Date(clock.now()),
     bodyLimitBytes: config.bodyLimitBytes,
     dailyBudgetUsd: config.dailyBudgetUsd,
+    feed,
+    sessionKey: await sessionKey(db),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));

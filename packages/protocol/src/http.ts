@@ -323,3 +323,21 @@ export const TellView = z.object({
   createdAt: Iso,
 });
 export type TellView = z.infer<typeof TellView>;
+
+// ---- console session and live events ------------------------------------------------------
+
+/** `POST /v1/session`: exchange an API token for an HttpOnly, SameSite=Strict session cookie. */
+export const SessionRequest = z.object({ token: z.string().min(1).max(500) }).strict();
+export type SessionRequest = z.infer<typeof SessionRequest>;
+export const SESSION_COOKIE = "muster_session";
+
+/** One event of `GET /v1/events` (SSE; the event name is `type`, the id resumes with Last-Event-ID). */
+export const FleetEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("task"), taskId: Id, state: TaskState }),
+  z.object({ type: z.literal("node"), nodeId: Id, state: NodeState }),
+  z.object({ type: z.literal("ask"), askId: Id, taskId: Id, state: AskState }),
+  z.object({ type: z.literal("records"), taskId: Id, claimId: Id }),
+  /** The stream could not resume from Last-Event-ID: reload everything. */
+  z.object({ type: z.literal("reset") }),
+]);
+export type FleetEvent = z.infer<typeof FleetEvent>;

@@ -65,6 +65,17 @@ export async function authenticateToken(db: Db, token: string): Promise<Identity
   return row ? { tokenId: row.id, name: row.name, role: row.role as Role } : null;
 }
 
+/** Resolves a token id (from a session) to who holds it, or null when it is unknown or revoked. */
+export async function identityOf(db: Db, tokenId: string): Promise<Identity | null> {
+  const rows = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  return row ? { tokenId: row.id, name: row.name, role: row.role as Role } : null;
+}
+
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export function hasRole(identity: Identity, needed: Role): boolean {
   return RANK[identity.role] >= RANK[needed];

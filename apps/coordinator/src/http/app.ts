@@ -2,10 +2,11 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { authenticateToken } from "../auth/tokens.js";
 import { MusterError } from "../errors.js";
+import { authenticate, sessionRoutes } from "./routes/session.js";
 import type { AppDeps, Env } from "./context.js";
 import { askRoutes } from "./routes/asks.js";
+import { eventRoutes } from "./routes/events.js";
 import { joinKeyRoutes } from "./routes/join-keys.js";
 import { logRoutes } from "./routes/logs.js";
 import { nodeRoutes } from "./routes/nodes.js";
@@ -50,13 +51,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
   });
 
+  app.route("/v1", sessionRoutes(deps));
   app.use("/v1/*", async (c, next) => {
     if (c.req.method === "POST" && c.req.path === "/v1/nodes/join") return next();
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-    if (!m) throw new MusterError("unauthorized", "missing bearer token");
-    const identity = await authenticateToken(deps.db, m[1]!);
-    if (!identity) throw new MusterError("unauthorized", "token is not valid");
-    c.set("identity", identity);
+    c.set("identity", await authenticate(c, deps));
     return next();
   });
 
@@ -70,5 +68,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/v1", taskRoutes(deps));
   app.route("/v1", logRoutes(deps));
   app.route("/v1", askRoutes(deps));
+  app.route("/v1", eventRoutes(deps));
   return app;
 }

@@ -7,6 +7,7 @@ import { hasRole } from "../auth/tokens.js";
 import type { Clock } from "../clock.js";
 import { MusterError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
+import type { EventFeed } from "../events/feed.js";
 import type { Journal } from "../events/journal.js";
 import type { RetryPolicy } from "../claims/retry.js";
 import type { Gateway } from "../gateway/gateway.js";
@@ -28,6 +29,8 @@ export interface AppDeps {
   startedAt: Date;
   bodyLimitBytes: number;
   dailyBudgetUsd?: number | undefined;
+  feed: EventFeed;
+  sessionKey: Uint8Array;
 }
 
 export type Env = { Variables: { identity: Identity } };

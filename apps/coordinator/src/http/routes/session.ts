@@ -1,0 +1,57 @@
+// Who is calling: a bearer token, or the console's session cookie; and the routes that open and close sessions.
+import { SESSION_COOKIE, SessionRequest } from "@muster/protocol";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { readSession, SESSION_TTL_S, signSession } from "../../auth/session.js";
+import { authenticateToken, identityOf, type Identity } from "../../auth/tokens.js";
+import { MusterError } from "../../errors.js";
+import { readJson, type AppDeps, type Env } from "../context.js";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export async function authenticate(c: Context<Env>, deps: AppDeps): Promise<Identity> {
+  const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  if (m) {
+    const identity = await authenticateToken(deps.db, m[1]!);
+    if (!identity) throw new MusterError("unauthorized", "token is not valid");
+    return identity;
+  }
+  const cookie = getCookie(c, SESSION_COOKIE);
+  if (!cookie) throw new MusterError("unauthorized", "missing bearer token or session");
+  const tokenId = await readSession(deps.sessionKey, cookie, new Date(deps.clock.now()));
+  const identity = tokenId ? await identityOf(deps.db, tokenId) : null;
+  if (!identity) throw new MusterError("unauthorized", "session is not valid; sign in again");
+  // SameSite=Strict keeps other sites' requests from carrying the cookie; an Origin check backs it up.
+  const origin = c.req.header("origin");
+  if (!SAFE.has(c.req.method) && origin && new URL(origin).host !== c.req.header("host"))
+    throw new MusterError("forbidden", "cross-origin request refused");
+  return identity;
+}
+
+export function sessionRoutes(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.post("/session", async (c) => {
+    const { token } = await readJson(c, SessionRequest);
+    const identity = await authenticateToken(deps.db, token);
+    if (!identity) throw new MusterError("unauthorized", "token is not valid");
+    const cookie = await signSession(deps.sessionKey, identity.tokenId, Math.floor(deps.clock.now() / 1000));
+    setCookie(c, SESSION_COOKIE, cookie, {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: new URL(c.req.url).protocol === "https:",
+      path: "/",
+      maxAge: SESSION_TTL_S,
+    });
+    deps.log.info({ tokenId: identity.tokenId }, "console session opened");
+    return c.json({ tokenId: identity.tokenId, name: identity.name, role: identity.role });
+  });
+
+  app.delete("/session", (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.body(null, 204);
+  });
+
+  return app;
+}
