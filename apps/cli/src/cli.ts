@@ -31,7 +31,12 @@ const COMMANDS: Record<string, Loader> = {
   tell: asks,
   ask: worker,
   told: worker,
+  doctor: () => import("./commands/doctor.js"),
+  completion: () => import("./commands/completion.js"),
 };
+
+/** Commands that need every other command registered (the completion script lists them all). */
+const WHOLE_PROGRAM = new Set(["completion"]);
 
 /** Global options that take a value, so the command name is not mistaken for one. */
 const VALUE_OPTIONS = new Set(["--config"]);
@@ -41,7 +46,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   try {
     const program = createProgram(io);
     const name = commandName(argv);
-    const loaders = name !== undefined && COMMANDS[name] ? [COMMANDS[name]] : [...new Set(Object.values(COMMANDS))];
+    const loaders = name !== undefined && COMMANDS[name] && !WHOLE_PROGRAM.has(name) ? [COMMANDS[name]] : [...new Set(Object.values(COMMANDS))];
     for (const mod of await Promise.all(loaders.map((load) => load()))) mod.register(program, ctx);
     overrideExits(program);
     await program.parseAsync([...argv], { from: "user" });

@@ -16,6 +16,8 @@ export interface Io {
   fetch: typeof fetch;
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** Stops long-running views (`status --watch`) when aborted; unset in the real process, where Ctrl-C ends it. */
+  signal?: AbortSignal;
 }
 
 export function processIo(): Io {

@@ -31,6 +31,11 @@ export const CliAskAnswerOutput = LocalAnswer.omit({ op: true });
 export const CliToldOutput = LocalTold.omit({ op: true });
 /** `muster tell --json`. */
 export const CliTellOutput = TellView;
+/** `muster doctor --json`: each check in order; the command exits 1 when any failed. */
+export const CliDoctorOutput = z.object({
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+export type CliDoctorOutput = z.infer<typeof CliDoctorOutput>;
 export const CliErrorOutput = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** `muster-node join --json`. */

@@ -8,14 +8,15 @@ export interface FakeIo extends Io {
   sleeps: number[];
 }
 
-export function fakeIo(over: Partial<Io> & { stdin?: string } = {}): FakeIo {
+/** `tty: true` makes stdout claim to be a terminal (colour, screen clearing). */
+export function fakeIo(over: Partial<Io> & { stdin?: string; tty?: boolean } = {}): FakeIo {
   let out = "";
   let err = "";
   const sleeps: number[] = [];
   let clock = NOW;
-  const { stdin = "", ...rest } = over;
+  const { stdin = "", tty, ...rest } = over;
   return {
-    stdout: { write: (s: string) => (out += s) },
+    stdout: { write: (s: string) => (out += s), ...(tty ? { isTTY: true } : {}) },
     stderr: { write: (s: string) => (err += s) },
     readStdin: async () => stdin,
     env: {},

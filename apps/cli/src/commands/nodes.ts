@@ -2,6 +2,7 @@
 import { CliNodeOutput, CliNodesOutput, NodeList, NodeView, parseDuration } from "@muster/protocol";
 import type { Command } from "commander";
 import { seg } from "../client.js";
+import { colorEnabled, stateColor } from "../format/color.js";
 import { nodeFields, nodeTable } from "../format/nodes.js";
 import { writeJson, writeLine } from "../output.js";
 import { usageError } from "../errors.js";
@@ -28,7 +29,7 @@ export function register(program: Command, ctx: Ctx): void {
       const list = await (await connect(ctx, cmd)).get("/v1/nodes", NodeList);
       const { io } = ctx;
       if (opts.json) return writeJson(io.stdout, CliNodesOutput, list);
-      writeLine(io.stdout, list.nodes.length ? nodeTable(list.nodes, { withId: true }) : "no nodes");
+      writeLine(io.stdout, list.nodes.length ? nodeTable(list.nodes, { withId: true, paintState: stateColor(colorEnabled(io.stdout, io.env)) }) : "no nodes");
     });
 
   nodes

@@ -34,6 +34,17 @@ describe("muster tasks", () => {
     );
   });
 
+  it("colours the STATE column only on a terminal without NO_COLOR", async () => {
+    const tty = fakeIo({ env: env(), tty: true });
+    expect(await runCli(["tasks"], tty)).toBe(0);
+    expect(tty.out()).toContain("tsk_3  \u001b[33mqueued\u001b[39m   claude");
+    expect(tty.out()).toContain("tsk_2  running  exec");
+    for (const io of [fakeIo({ env: env() }), fakeIo({ env: { ...env(), NO_COLOR: "1" }, tty: true })]) {
+      expect(await runCli(["tasks"], io)).toBe(0);
+      expect(io.out()).not.toContain("\u001b");
+    }
+  });
+
   it("says what a waiting task waits on", async () => {
     fake.on("GET /v1/tasks", { body: { tasks: [{ ...claude, pending: "agent claude on no connected node" }], nextCursor: null } });
     const io = fakeIo({ env: env() });

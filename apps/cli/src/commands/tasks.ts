@@ -2,6 +2,7 @@
 import { CliCancelOutput, CliRetryOutput, CliTaskOutput, CliTasksOutput, TASK_STATES, TaskDetail, TaskList, TaskView } from "@muster/protocol";
 import { type Command, Option } from "commander";
 import { seg } from "../client.js";
+import { colorEnabled, stateColor } from "../format/color.js";
 import { taskDetail, taskTable } from "../format/tasks.js";
 import { writeJson, writeLine } from "../output.js";
 import { connect, type Ctx, examples, parseIntOption } from "./_context.js";
@@ -74,7 +75,7 @@ async function listTasks(ctx: Ctx, cmd: Command, opts: ListOptions): Promise<voi
   const list = await client.get("/v1/tasks", TaskList, { state: opts.state, limit, cursor: opts.cursor });
   const { io } = ctx;
   if (opts.json) return writeJson(io.stdout, CliTasksOutput, list);
-  writeLine(io.stdout, list.tasks.length ? taskTable(list.tasks, io.now()) : "no tasks");
+  writeLine(io.stdout, list.tasks.length ? taskTable(list.tasks, io.now(), stateColor(colorEnabled(io.stdout, io.env))) : "no tasks");
   if (list.nextCursor) {
     const state = opts.state ? ` --state ${opts.state}` : "";
     writeLine(io.stderr, `more: muster tasks${state} --limit ${limit} --cursor ${list.nextCursor}`);

@@ -1,10 +1,12 @@
 // Node views: the fleet table (`status`, `nodes`) and one node's fields (`nodes show`).
 import type { NodeView } from "@muster/protocol";
+import type { Paint } from "./color.js";
 import { formatFields, formatTable } from "./table.js";
 import { formatLabels } from "./text.js";
 import { formatAgo, formatTimestamp } from "./time.js";
 
-export function nodeTable(nodes: readonly NodeView[], { withId = false } = {}): string {
+/** `paintState` colours the STATE column (see `stateColor`). */
+export function nodeTable(nodes: readonly NodeView[], { withId = false, paintState }: { withId?: boolean; paintState?: Paint } = {}): string {
   const headers = ["NAME", "STATE", "LABELS", "RUNNING", "AGENTS", "HEARTBEAT", "VERSION"];
   const rows = nodes.map((n) => [
     n.name,
@@ -15,8 +17,8 @@ export function nodeTable(nodes: readonly NodeView[], { withId = false } = {}): 
     formatAgo(n.heartbeatAgeMs),
     n.version ?? "-",
   ]);
-  if (!withId) return formatTable(headers, rows);
-  return formatTable(["ID", ...headers], rows.map((row, i) => [nodes[i]!.id, ...row]));
+  if (!withId) return formatTable(headers, rows, { paint: [undefined, paintState] });
+  return formatTable(["ID", ...headers], rows.map((row, i) => [nodes[i]!.id, ...row]), { paint: [undefined, undefined, paintState] });
 }
 
 export function nodeFields(n: NodeView, now: number): string {

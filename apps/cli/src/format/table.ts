@@ -5,6 +5,8 @@ export type Align = "left" | "right";
 export interface TableOptions {
   /** Per-column alignment; left by default. */
   align?: readonly Align[];
+  /** Per-column painters (colour) for body cells, applied after the widths are measured. */
+  paint?: readonly (((text: string) => string) | undefined)[];
 }
 
 /** Renders rows under upper-case headers; every line ends without trailing spaces. */
@@ -12,11 +14,13 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
   const cells = [headers, ...rows].map((row) => headers.map((_, i) => cleanCell(row[i] ?? "")));
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => width(row[i]!))));
   return cells
-    .map((row) =>
+    .map((row, r) =>
       row
         .map((cell, i) => {
           const pad = " ".repeat(widths[i]! - width(cell));
-          return opts.align?.[i] === "right" ? pad + cell : cell + pad;
+          const paint = r > 0 ? opts.paint?.[i] : undefined;
+          const shown = paint ? paint(cell) : cell;
+          return opts.align?.[i] === "right" ? pad + shown : shown + pad;
         })
         .join("  ")
         .trimEnd(),

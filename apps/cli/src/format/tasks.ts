@@ -1,11 +1,12 @@
 // Task views: the task table (`tasks`), one task's fields and its attempts (`task`).
 import { type AttemptView, formatDuration, type TaskDetail, type TaskView } from "@muster/protocol";
+import type { Paint } from "./color.js";
 import { formatFields, formatTable, truncate } from "./table.js";
 import { shellJoin, taskWhat } from "./text.js";
 import { agoSince, formatClock, formatTimestamp } from "./time.js";
 
 /** The WAITING ON column appears when some task in the list waits for a reason. */
-export function taskTable(tasks: readonly TaskView[], now: number): string {
+export function taskTable(tasks: readonly TaskView[], now: number, paintState?: Paint): string {
   const waiting = tasks.some((t) => t.pending);
   const headers = ["ID", "STATE", "AGENT", "NODE", "ATTEMPTS", "AGE", "COMMAND", ...(waiting ? ["WAITING ON"] : [])];
   return formatTable(
@@ -20,6 +21,7 @@ export function taskTable(tasks: readonly TaskView[], now: number): string {
       taskWhat(t),
       ...(waiting ? [t.pending ? truncate(t.pending, 60) : ""] : []),
     ]),
+    { paint: [undefined, paintState] },
   );
 }
 
