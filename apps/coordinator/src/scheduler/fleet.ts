@@ -11,10 +11,20 @@ import type { OfferTarget } from "./scheduler.js";
 
 const LEASED = ["ready", "busy", "cordoned", "draining"];
 
-export async function readFleet(tx: Tx, sessions: Map<string, OfferTarget>, now: Date, lastOfferAt: Map<string, number>) {
+/**
+ * `withIdle`: also find when each node last finished a claim (for `earliest-idle`); that reads every claim of the
+ * fleet, so it is done only when a queued task asks for it.
+ */
+export async function readFleet(
+  tx: Tx,
+  sessions: Map<string, OfferTarget>,
+  now: Date,
+  lastOfferAt: Map<string, number>,
+  withIdle: boolean,
+) {
   const rows = await tx.select().from(nodes).where(ne(nodes.state, "revoked"));
   const ids = rows.map((r) => r.id);
-  const finished = ids.length
+  const finished = ids.length && withIdle
     ? await tx
         .select({ nodeId: claims.nodeId, at: max(claims.finishedAt) })
         .from(claims)

@@ -117,10 +117,12 @@ export class Scheduler {
       await this.#armDueTimer(tx, now);
       const queue = await readQueue(tx, now, { limit: this.deps.batchSize ?? 200, agingMs: this.deps.priorityAgingMs });
       if (queue.length === 0) return;
+      const queued = queue.map((t) => toQueued(t, this.deps.policy));
+      const withIdle = queued.some((t) => t.policy === "earliest-idle");
       const plan = planPlacements({
         now: now.getTime(),
-        tasks: queue.map((t) => toQueued(t, this.deps.policy)),
-        nodes: await readFleet(tx, sessions, now, this.#lastOfferAt),
+        tasks: queued,
+        nodes: await readFleet(tx, sessions, now, this.#lastOfferAt, withIdle),
         groupRunning: await readGroups(tx, queue),
         affinityNode: await readAffinity(tx, queue),
         affinityWaitMs: this.deps.affinityWaitMs,
