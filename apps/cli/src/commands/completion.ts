@@ -84,11 +84,7 @@ function bashScript(root: CommandSpec, valueFlags: string[]): string {
     '  local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" sub="" w i',
     "  for ((i = 1; i < COMP_CWORD; i++)); do",
     '    w="${COMP_WORDS[i]}"',
-    '    case "$w" in',
-    ...(valueFlags.length ? [`      ${valueFlags.join("|")}) ((i++)) ;;`] : []),
-    "      -*) ;;",
-    '      *) if [[ -z $cmd ]]; then cmd="$w"; elif [[ -z $sub ]]; then sub="$w"; fi ;;',
-    "    esac",
+    ...findCommand(valueFlags),
     "  done",
     "  local words=\"\"",
     '  case "$cmd" in',
@@ -127,11 +123,7 @@ function zshScript(root: CommandSpec, valueFlags: string[]): string {
     "  local -a cands",
     "  for ((i = 2; i < CURRENT; i++)); do",
     '    w="${words[i]}"',
-    '    case "$w" in',
-    ...(valueFlags.length ? [`      ${valueFlags.join("|")}) ((i++)) ;;`] : []),
-    "      -*) ;;",
-    '      *) if [[ -z $cmd ]]; then cmd="$w"; elif [[ -z $sub ]]; then sub="$w"; fi ;;',
-    "    esac",
+    ...findCommand(valueFlags),
     "  done",
     '  case "$cmd" in',
     `    "") cands=(${items([...subWords(root), ...root.flags])}) ;;`,
@@ -159,3 +151,14 @@ function zshScript(root: CommandSpec, valueFlags: string[]): string {
 const subWords = (c: CommandSpec): Word[] => c.subs.flatMap((s) => s.names.map((n) => ({ word: n, description: s.description })));
 
 const zshQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+
+/** Shell lines (the same in bash and zsh) that pick the command and subcommand out of `$w`, skipping flag values. */
+function findCommand(valueFlags: readonly string[]): string[] {
+  return [
+    '    case "$w" in',
+    ...(valueFlags.length ? [`      ${valueFlags.join("|")}) ((i++)) ;;`] : []),
+    "      -*) ;;",
+    '      *) if [[ -z $cmd ]]; then cmd="$w"; elif [[ -z $sub ]]; then sub="$w"; fi ;;',
+    "    esac",
+  ];
+}
