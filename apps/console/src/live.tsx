@@ -1,0 +1,185 @@
+// The live feed: one EventSource on /v1/events for the whole console, resumed after a drop, and hooks that reload
+// what a page shows when an event concerns it.
+import { FleetEvent } from "@muster/protocol";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { api, ApiError } from "./api";
+
+export type LiveStatus = "connecting" | "live" | "down";
+/** A fleet event, or `resync` after the feed was down or reset: every page reloads. */
+export type LiveEvent = FleetEvent | { type: "resync" };
+type Listener = (e: LiveEvent) => void;
+
+interface Live {
+  status: LiveStatus;
+  /** When the feed went down, for "since" in the banner. */
+  downSince: number | null;
+  subscribe(fn: Listener): () => void;
+}
+
+const LiveContext = createContext<Live | null>(null);
+const EVENT_TYPES = ["task", "node", "ask", "records", "reset"] as const;
+const MAX_BACKOFF_MS = 8000;
+
+export function LiveProvider({ children, onUnauthorized }: { children: ReactNode; onUnauthorized: () => void }) {
+  const listeners = useRef(new Set<Listener>());
+  const [status, setStatus] = useState<LiveStatus>("connecting");
+  const [downSince, setDownSince] = useState<number | null>(null);
+
+  useEffect(() => {
+    let es: EventSource | null = null;
+    let lastId: string | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempt = 0;
+    let wasDown = false;
+    let stopped = false;
+    const emit = (e: LiveEvent) => listeners.current.forEach((fn) => fn(e));
+
+    const connect = () => {
+      if (stopped) return;
+      es = new EventSource(`/v1/events${lastId ? `?after=${encodeURIComponent(lastId)}` : ""}`, { withCredentials: true });
+      es.addEventListener("open", () => {
+        attempt = 0;
+        setStatus("live");
+        setDownSince(null);
+        // Whatever happened while the feed was down (or the coordinator restarted), reload it all.
+        if (wasDown) emit({ type: "resync" });
+        wasDown = false;
+      });
+      es.addEventListener("hello", (m) => {
+        lastId = (m as MessageEvent).lastEventId || lastId;
+      });
+      for (const type of EVENT_TYPES) {
+        es.addEventListener(type, (m) => {
+          const msg = m as MessageEvent<string>;
+          if (msg.lastEventId) lastId = msg.lastEventId;
+          let data: unknown;
+          try {
+            data = JSON.parse(msg.data);
+          } catch {
+            return;
+          }
+          const parsed = FleetEvent.safeParse(data);
+          if (!parsed.success) return;
+          emit(parsed.data.type === "reset" ? { type: "resync" } : parsed.data);
+        });
+      }
+      es.addEventListener("error", () => {
+        // Reconnect on our own schedule (with the last id) instead of the browser's, so every failure looks the same.
+        es?.close();
+        es = null;
+        if (stopped) return;
+        wasDown = true;
+        setStatus("down");
+        setDownSince((d) => d ?? Date.now());
+        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt++);
+        timer = setTimeout(() => {
+          // A feed that fails because the session ended should end in the sign-in page, not retry forever.
+          api.get("/v1/whoami").then(connect, (err: unknown) => {
+            if (err instanceof ApiError && err.status === 401) onUnauthorized();
+            else connect();
+          });
+        }, delay);
+      });
+    };
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      es?.close();
+    };
+  }, [onUnauthorized]);
+
+  const subscribe = useCallback((fn: Listener) => {
+    listeners.current.add(fn);
+    return () => void listeners.current.delete(fn);
+  }, []);
+  const value = useMemo(() => ({ status, downSince, subscribe }), [status, downSince, subscribe]);
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): Live {
+  const live = useContext(LiveContext);
+  if (!live) throw new Error("useLive outside LiveProvider");
+  return live;
+}
+
+/** Calls `fn` for every live event; `fn` may change between renders. */
+export function useLiveEvents(fn: Listener): void {
+  const { subscribe } = useLive();
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => subscribe((e) => ref.current(e)), [subscribe]);
+}
+
+export interface Resource<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Loads `load()` now, again when `deps` change, and again (coalesced) whenever a live event passes `relevant`.
+ * The previous data stays on screen while a reload runs, so live updates never flash.
+ */
+export function useResource<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+  relevant: (e: LiveEvent) => boolean = () => false,
+  opts: { pollMs?: number } = {},
+): Resource<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  });
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const gen = useRef(0);
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const run = useCallback(() => {
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
+    inFlight.current = true;
+    const my = gen.current;
+    loadRef.current().then(
+      (data) => my === gen.current && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => my === gen.current && setState((s) => ({ data: s.data, error, loading: false })),
+    ).finally(() => {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        run();
+      }
+    });
+  }, []);
+
+  useEffect(() => {
+    gen.current++;
+    inFlight.current = false;
+    again.current = false;
+    setState((s) => ({ data: s.data, error: undefined, loading: true }));
+    run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+
+  useLiveEvents((e) => {
+    if (e.type !== "resync" && !relevant(e)) return;
+    clearTimeout(timer.current);
+    timer.current = setTimeout(run, 150);
+  });
+
+  useEffect(() => {
+    if (!opts.pollMs) return;
+    const t = setInterval(run, opts.pollMs);
+    return () => clearInterval(t);
+  }, [opts.pollMs, run]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  return { ...state, reload: run };
+}

@@ -1,0 +1,5 @@
+import { PageHeader } from "../components/ui";
+
+export function TasksPage() {
+  return <PageHeader title="TasksPage" />;
+}
