@@ -123,8 +123,10 @@ describe.each(kinds)("a fleet on %s", (kind) => {
     expect(t.state).toBe("cancelled");
     expect(t.claims[0].state).toBe("revoked");
     const followed = await muster(c, dir.path, "logs", id, "-f");
-    expect(followed.code).toBe(0);
+    // A followed task that did not succeed exits 1 and says how it ended.
+    expect(followed.code).toBe(1);
     expect(followed.stdout).toBe("started\n");
+    expect(followed.stderr).toMatch(/\[task cancelled\]\n$/);
     await eventually(async () => {
       const s = await musterJson(c, dir.path, "status");
       return s.nodes.every((n: any) => n.running === 0) ? true : undefined;

@@ -1,8 +1,9 @@
+import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorBody, type FakeCoordinator, startFakeCoordinator } from "./_testing/fake-coordinator.js";
 import { fakeIo } from "./_testing/fake-io.js";
 import { status } from "./_testing/fixtures.js";
-import { commandName, runCli } from "./cli.js";
+import { buildProgram, commandName, runCli } from "./cli.js";
 
 let fake: FakeCoordinator;
 const signedIn = () => ({ MUSTER_URL: fake.url, MUSTER_TOKEN: "mat_abc_secretsecretsecretsecret" });
@@ -24,11 +25,33 @@ describe("usage errors exit 2 with one line", () => {
     [["nodes", "show"], "muster: missing required argument 'node' (see muster nodes show --help)\n"],
     [["tasks", "--limit"], "muster: option '--limit <n>' argument missing (see muster tasks --help)\n"],
     [["task", "a", "b"], "muster: too many arguments for 'task'. Expected 1 argument but got 2. (see muster task --help)\n"],
+    [["join-keys", "create", "--bogus"], "muster: unknown option '--bogus' (see muster join-keys create --help)\n"],
+    [["--bogus"], "muster: unknown option '--bogus' (see muster --help)\n"],
+    [["logs"], "muster: missing required argument 'id' (see muster logs --help)\n"],
+    [["answer", "ask_1"], "muster: missing required argument 'text' (see muster answer --help)\n"],
+    [["nodes", "drain", "gpu-1", "--deadline", "5x"], 'muster: --deadline: invalid duration "5x" (use e.g. 500ms, 30s, 10m, 1h, 2d)\n'],
+    [["submit", "--timeout", "soon", "--", "true"], 'muster: --timeout: invalid duration "soon" (use e.g. 500ms, 30s, 10m, 1h, 2d)\n'],
+    [["asks", "wait", "--timeout", "-1m"], 'muster: --timeout: invalid duration "-1m" (use e.g. 500ms, 30s, 10m, 1h, 2d)\n'],
+    [["status", "--watch", "--interval", "10ms"], 'muster: --interval: must be at least 100ms, got "10ms"\n'],
+    [
+      ["nodes", "drian", "gpu-1"],
+      "muster: unknown command 'drian' for muster nodes (one of ls, show, revoke, cordon, uncordon, drain; see muster nodes --help)\n",
+    ],
+    [["join-keys", "rm", "01JB"], "muster: unknown command 'rm' for muster join-keys (one of create, ls, revoke; see muster join-keys --help)\n"],
+    [["asks", "bogus"], "muster: unknown command 'bogus' for muster asks (one of ls, wait; see muster asks --help)\n"],
   ])("muster %j", async (argv, line) => {
     const io = fakeIo({ env: signedIn() });
+    const before = fake.requests.length;
     expect(await runCli(argv, io)).toBe(2);
     expect(io.err()).toBe(line);
     expect(io.out()).toBe("");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("keeps real extra arguments to a default subcommand named outright", async () => {
+    const io = fakeIo({ env: signedIn() });
+    expect(await runCli(["nodes", "ls", "extra"], io)).toBe(2);
+    expect(io.err()).toBe("muster: too many arguments for 'ls'. Expected 0 arguments but got 1. (see muster nodes ls --help)\n");
   });
 
   it("suggests the command meant, still on one line", async () => {
@@ -61,28 +84,113 @@ describe("usage errors exit 2 with one line", () => {
   });
 });
 
+/** Every command and subcommand of the program, as the words that name it. */
+function walk(cmd: Command, path: string[] = []): { path: string[]; cmd: Command }[] {
+  return cmd.commands.flatMap((c) => [{ path: [...path, c.name()], cmd: c }, ...walk(c, [...path, c.name()])]);
+}
+
+/** The `$ ...` lines under "Examples:" in a help text. */
+function exampleLines(help: string): string[] {
+  const at = help.indexOf("\nExamples:\n");
+  if (at < 0) return [];
+  const lines = help.slice(at + "\nExamples:\n".length).split("\n");
+  const end = lines.findIndex((l) => !l.startsWith("  $ "));
+  return lines.slice(0, end < 0 ? undefined : end);
+}
+
 describe("help and version", () => {
-  it("prints help with an example for every command and exits 0", async () => {
-    for (const argv of [["status"], ["nodes", "revoke"], ["tasks"], ["task"], ["logs"], ["submit"], ["join-keys", "create"], ["login"], ["logout"], ["cancel"], ["asks", "ls"], ["asks", "wait"], ["answer"], ["tell"], ["ask"], ["told"]]) {
+  it("prints help with an example for every command and subcommand and exits 0", async () => {
+    const program = await buildProgram({ io: fakeIo(), exitCode: 0 });
+    const all = [{ path: [] as string[], cmd: program }, ...walk(program)];
+    // The walk sees the whole tree, so a command added without examples fails here.
+    expect(all.map((c) => c.path.join(" "))).toEqual(
+      expect.arrayContaining(["nodes ls", "nodes show", "nodes drain", "nodes cordon", "nodes uncordon", "nodes revoke"]),
+    );
+    expect(all.map((c) => c.path.join(" "))).toEqual(
+      expect.arrayContaining(["join-keys ls", "join-keys create", "join-keys revoke", "asks ls", "asks wait", "retry", "doctor", "completion"]),
+    );
+    expect(all.length).toBeGreaterThanOrEqual(30);
+    for (const { path, cmd } of all) {
+      const name = ["muster", ...path].join(" ");
       const io = fakeIo();
-      expect(await runCli([...argv, "--help"], io)).toBe(0);
-      expect(io.out()).toContain(`Usage: muster ${argv.join(" ")}`);
-      expect(io.out()).toMatch(/Examples:\n {2}\$ muster /);
-      expect(io.out()).toContain("--json");
+      expect(await runCli([...path, "--help"], io), name).toBe(0);
+      const help = io.out();
+      expect(help.split("\n")[0], name).toMatch(new RegExp(`^Usage: ${name}[ |]`));
+      const examples = exampleLines(help);
+      expect(examples.length, `${name} --help has no examples`).toBeGreaterThan(0);
+      // At least one example runs this very command (a default subcommand may also be shown by its parent's name).
+      expect(
+        examples.some((l) => l.includes(`${name} `) || l.endsWith(name)),
+        `no example of ${name}`,
+      ).toBe(true);
+      if (cmd.options.some((o) => o.long === "--json")) expect(help, name).toMatch(/\n {2}--json /);
+    }
+  });
+
+  it("`muster help <command>` prints that command's help and exits 0", async () => {
+    const io = fakeIo();
+    expect(await runCli(["help", "logs"], io)).toBe(0);
+    expect(io.out()).toContain("Usage: muster logs [options] <id>");
+    expect(io.err()).toBe("");
+    const io2 = fakeIo();
+    expect(await runCli(["nodes", "help", "drain"], io2)).toBe(0);
+    expect(io2.out()).toContain("Usage: muster nodes drain [options] <node>");
+    const io3 = fakeIo();
+    expect(await runCli(["help"], io3)).toBe(0);
+    expect(io3.out()).toContain("Usage: muster [options] [command]");
+    for (const [argv, line] of [
+      [["help", "bogus"], "muster: unknown command 'bogus' (see muster --help)\n"],
+      [["nodes", "help", "drian"], "muster: unknown command 'drian' (see muster nodes --help)\n"],
+    ] as const) {
+      const io4 = fakeIo();
+      expect(await runCli(argv, io4)).toBe(2);
+      expect(io4.err()).toBe(line);
+      expect(io4.out()).toBe("");
     }
   });
 
   it("lists every command in the top-level help", async () => {
+    const program = await buildProgram({ io: fakeIo(), exitCode: 0 });
     const io = fakeIo();
     expect(await runCli(["--help"], io)).toBe(0);
-    for (const name of ["login", "logout", "status", "nodes", "tasks", "task", "logs", "submit", "cancel", "join-keys", "asks", "answer", "tell", "ask", "told"])
-      expect(io.out()).toMatch(new RegExp(`\\n  ${name} `));
+    for (const name of [...program.commands.map((c) => c.name()), "help"]) expect(io.out()).toMatch(new RegExp(`\\n  ${name} `));
   });
 
   it("prints the version", async () => {
     const io = fakeIo();
     expect(await runCli(["--version"], io)).toBe(0);
     expect(io.out()).toBe("0.1.0\n");
+  });
+});
+
+describe("colour", () => {
+  const paintedReady = "\u001b[32mready\u001b[39m";
+
+  it("colours states on a terminal, also with an empty NO_COLOR", async () => {
+    for (const env of [signedIn(), { ...signedIn(), NO_COLOR: "" }]) {
+      const io = fakeIo({ env, tty: true });
+      expect(await runCli(["status"], io)).toBe(0);
+      expect(io.out()).toContain(paintedReady);
+    }
+  });
+
+  it.each([
+    ["not a terminal", [], {}, false],
+    ["NO_COLOR=1", [], { NO_COLOR: "1" }, true],
+    ["TERM=dumb", [], { TERM: "dumb" }, true],
+    ["--no-color after the command", ["--no-color"], {}, true],
+  ])("never colours with %s", async (_what, extra, env, tty) => {
+    const io = fakeIo({ env: { ...signedIn(), ...env }, tty });
+    expect(await runCli(["status", ...extra], io)).toBe(0);
+    expect(io.out()).toContain("ready");
+    expect(io.out()).not.toContain("\u001b[");
+  });
+
+  it("takes --no-color before the command too", async () => {
+    const io = fakeIo({ env: signedIn(), tty: true });
+    expect(await runCli(["--no-color", "status"], io)).toBe(0);
+    expect(io.out()).not.toContain("\u001b[");
+    expect(commandName(["--no-color", "status"])).toBe("status");
   });
 });
 

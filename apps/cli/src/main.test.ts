@@ -33,8 +33,9 @@ function exec(file: string, args: string[], env: Record<string, string>, cwd = A
 
 let fake: FakeCoordinator;
 let home: string;
+// Run from the temporary home: a dev fleet's ./.muster/cli.json in the repository (npm start) must not count.
 const muster = (args: string[], env: Record<string, string> = {}) =>
-  exec(process.execPath, [BIN, ...args], { HOME: home, NO_COLOR: "1", MUSTER_URL: fake.url, MUSTER_TOKEN: TOKEN, ...env });
+  exec(process.execPath, [BIN, ...args], { HOME: home, NO_COLOR: "1", MUSTER_URL: fake.url, MUSTER_TOKEN: TOKEN, ...env }, home);
 
 beforeAll(async () => {
   // Build what the bin imports, so this proves the shipped files and not the sources.

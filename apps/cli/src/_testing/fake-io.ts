@@ -8,16 +8,16 @@ export interface FakeIo extends Io {
   sleeps: number[];
 }
 
-/** `tty: true` makes stdout claim to be a terminal (colour, screen clearing). */
-export function fakeIo(over: Partial<Io> & { stdin?: string; tty?: boolean } = {}): FakeIo {
+/** `tty: true` makes stdout claim to be a terminal (colour, screen clearing); `stderrTty: true` does so for stderr. */
+export function fakeIo(over: Partial<Io> & { stdin?: string; tty?: boolean; stderrTty?: boolean } = {}): FakeIo {
   let out = "";
   let err = "";
   const sleeps: number[] = [];
   let clock = NOW;
-  const { stdin = "", tty, ...rest } = over;
+  const { stdin = "", tty, stderrTty, ...rest } = over;
   return {
     stdout: { write: (s: string) => (out += s), ...(tty ? { isTTY: true } : {}) },
-    stderr: { write: (s: string) => (err += s) },
+    stderr: { write: (s: string) => (err += s), ...(stderrTty ? { isTTY: true } : {}) },
     readStdin: async () => stdin,
     env: {},
     cwd: "/nonexistent-cwd",

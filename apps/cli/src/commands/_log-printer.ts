@@ -1,5 +1,6 @@
-// Prints a task's log entries as they were streamed: text to stdout/stderr, other records (with
-// --verbose) as dim lines on stderr, or one JSON LogEntry per line with --json.
+// Prints a task's log entries as they were streamed: text to stdout/stderr, a separator line on stderr
+// where a new attempt begins, other records (with --verbose) as dim lines on stderr, or one JSON LogEntry
+// per line with --json.
 import { CliLogLine, type LogEnd, type LogEntry } from "@muster/protocol";
 import { colorEnabled, dim } from "../format/color.js";
 import { describeEnd, describeRecord } from "../format/records.js";
@@ -9,7 +10,7 @@ import { writeJsonLine } from "../output.js";
 export interface LogPrinterOptions {
   json: boolean;
   verbose: boolean;
-  /** Name of the node that ran a claim, for "[started ... on node X]". */
+  /** Name of the node that ran a claim, for "── attempt 2 on X ──" and "[started ... on node X]". */
   nodeName: (claimId: string) => Promise<string | undefined>;
 }
 
@@ -20,6 +21,8 @@ export class LogPrinter {
   /** Whether the last text written ended a line, so a meta line never lands mid-line. */
   #atLineStart = true;
   #last: { attempt: number; seq: number } | undefined;
+  /** The attempt whose output was printed last, so each new one gets its separator once. */
+  #attempt: number | undefined;
 
   constructor(io: Io, opts: LogPrinterOptions) {
     this.#io = io;
@@ -31,6 +34,11 @@ export class LogPrinter {
     if (this.#isRepeat(entry)) return;
     const { record } = entry;
     if (this.#opts.json) return writeJsonLine(this.#io.stdout, CliLogLine, entry);
+    if (entry.attempt !== this.#attempt) {
+      // Attempt 1 of a task that ran once needs no heading; any later attempt does, even as the first printed.
+      if (this.#attempt !== undefined || entry.attempt > 1) this.meta(`── attempt ${entry.attempt}${await this.#on(entry.claimId)} ──`);
+      this.#attempt = entry.attempt;
+    }
     if (record.kind === "log") {
       if (record.text === "") return;
       (record.stream === "stderr" ? this.#io.stderr : this.#io.stdout).write(record.text);
@@ -38,19 +46,35 @@ export class LogPrinter {
       return;
     }
     if (!this.#opts.verbose) return;
-    const nodeName = record.kind === "started" ? await this.#opts.nodeName(entry.claimId) : undefined;
+    const nodeName = record.kind === "started" ? await this.#nodeName(entry.claimId) : undefined;
     const line = describeRecord(record, entry.attempt, nodeName);
     if (line) this.meta(line);
   }
 
+  /** How a followed task ended: always said when it did not succeed (the exit code is 1 then), else only with --verbose. */
   end(end: LogEnd): void {
-    if (this.#opts.verbose && !this.#opts.json) this.meta(describeEnd(end));
+    if (this.#opts.json) return;
+    if (this.#opts.verbose || end.state !== "succeeded") this.meta(describeEnd(end));
   }
 
   meta(text: string): void {
     const lead = this.#atLineStart ? "" : "\n";
     this.#io.stderr.write(`${lead}${dim(text, this.#color)}\n`);
     this.#atLineStart = true;
+  }
+
+  /** " on <node>", or "" when the name cannot be had: a separator is never worth failing the command for. */
+  async #on(claimId: string): Promise<string> {
+    const name = await this.#nodeName(claimId);
+    return name ? ` on ${name}` : "";
+  }
+
+  async #nodeName(claimId: string): Promise<string | undefined> {
+    try {
+      return await this.#opts.nodeName(claimId);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Entries arrive in (attempt, seq) order; a resumed stream may repeat some. */

@@ -17,13 +17,13 @@ export function register(program: Command, ctx: Ctx): void {
   program
     .command("login")
     .description("check an API token against a coordinator and store both for later commands")
-    .argument("<url>", "coordinator URL, e.g. http://localhost:7070")
+    .argument("<url>", "coordinator URL, e.g. http://localhost:7391")
     .option("--token <token>", "API token (mat_...); '-' reads it from stdin (default: $MUSTER_TOKEN)")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
       examples(
-        "muster login http://localhost:7070 --token mat_xxx",
+        "muster login http://localhost:7391 --token mat_xxx",
         "cat admin.token | muster login https://muster.example.com --token -",
       ),
     )

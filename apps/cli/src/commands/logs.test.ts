@@ -117,11 +117,28 @@ describe("muster logs -f", () => {
       res.end(event("end", { taskId: "tsk_1", state: "failed", exitCode: 2 }));
     });
     const io = fakeIo({ env: env() });
-    expect(await runCli(["logs", "-f", "-v", "tsk_1"], io)).toBe(0);
+    expect(await runCli(["logs", "-f", "-v", "tsk_1"], io)).toBe(1);
     expect(io.err()).toBe("[task failed, exit code 2]\n");
     const io2 = fakeIo({ env: env() });
-    expect(await runCli(["logs", "-f", "--json", "tsk_1"], io2)).toBe(0);
+    expect(await runCli(["logs", "-f", "--json", "tsk_1"], io2)).toBe(1);
     expect(io2.out().trimEnd().split("\n").map((l) => JSON.parse(l))).toEqual([logEntry(1, "x\n")]);
+    expect(io2.err()).toBe("");
+  });
+
+  it.each([
+    [{ taskId: "tsk_1", state: "succeeded", exitCode: 0 }, 0, ""],
+    [{ taskId: "tsk_1", state: "failed", exitCode: 3 }, 1, "[task failed, exit code 3]\n"],
+    [{ taskId: "tsk_1", state: "cancelled", exitCode: null }, 1, "[task cancelled]\n"],
+  ])("exits by the task's outcome: %j -> %i, saying why when it is not 0", async (end, code, err) => {
+    fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
+      sse(res);
+      res.write(event("log", logEntry(1, "x\n"), "1:1"));
+      res.end(event("end", end));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_1"], io)).toBe(code);
+    expect(io.out()).toBe("x\n");
+    expect(io.err()).toBe(err);
   });
 
   it("fails at once when the first connection is refused by the server", async () => {
@@ -177,5 +194,159 @@ describe("muster logs -f", () => {
     expect(await runCli(["logs", "-f", "-v", "tsk_1"], io)).toBe(0);
     expect(io.err()).toBe("[stream dropped; reconnecting]\n[task succeeded, exit code 0]\n");
     expect(io.sleeps).toEqual([200, 400, 800]);
+  });
+});
+
+describe("muster logs across attempts", () => {
+  // Attempt 1 ran on node-a and was lost; the task was retried as attempt 2 on node-b.
+  const retried = taskDetail({
+    id: "tsk_r",
+    state: "running",
+    attempts: 2,
+    claims: [
+      attempt({ claimId: "clm_2", attempt: 2, token: 2, nodeId: "nod_b", nodeName: "node-b", state: "running", finishedAt: null, exitCode: null }),
+      attempt({ claimId: "clm_1", attempt: 1, token: 1, nodeId: "nod_a", nodeName: "node-a", state: "expired", exitCode: null, reason: "lost" }),
+    ],
+  });
+  const attempt1 = [startedEntry(1, 1), logEntry(2, "building\n", "stdout", 1), logEntry(3, "connection lost\n", "stderr", 1)];
+  const attempt2 = [startedEntry(1, 2), logEntry(2, "building again\n", "stdout", 2), logEntry(3, "done\n", "stdout", 2)];
+  const id = (e: LogEntry) => `${e.attempt}:${e.record.seq}`;
+  const succeeded = { taskId: "tsk_r", state: "succeeded", exitCode: 0 };
+
+  beforeAll(() => fake.on("GET /v1/tasks/tsk_r", { body: retried }));
+
+  it("follows from attempt 1 into attempt 2 with a separator naming its node, until `end`", async () => {
+    fake.on("GET /v1/tasks/tsk_r/logs", async (_req, res) => {
+      sse(res);
+      for (const e of attempt1) res.write(event("log", e, id(e)));
+      // The retry waits out a backoff, then runs elsewhere: the stream stays open meanwhile.
+      await new Promise((r) => setTimeout(r, 30));
+      res.write(": ping\n\n");
+      for (const e of attempt2) res.write(event("log", e, id(e)));
+      res.end(event("end", succeeded));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_r"], io)).toBe(0);
+    expect(io.out()).toBe("building\nbuilding again\ndone\n");
+    expect(io.err()).toBe("connection lost\n── attempt 2 on node-b ──\n");
+  });
+
+  it("with --verbose the separator sits between the attempts' lifecycle lines", async () => {
+    fake.on("GET /v1/tasks/tsk_r/logs", (_req, res) => {
+      sse(res);
+      for (const e of [...attempt1, ...attempt2]) res.write(event("log", e, id(e)));
+      res.end(event("end", { taskId: "tsk_r", state: "failed", exitCode: 1 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "-v", "tsk_r"], io)).toBe(1);
+    expect(io.err()).toBe(
+      [
+        "[started pid 123 on node node-a: make test]",
+        "connection lost",
+        "── attempt 2 on node-b ──",
+        "[started pid 123 on node node-b (attempt 2): make test]",
+        "[task failed, exit code 1]",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("resumes mid-attempt-2 with Last-Event-ID after a drop, printing nothing twice", async () => {
+    const seen: Recorded[] = [];
+    fake.on("GET /v1/tasks/tsk_r/logs", (req, res) => {
+      seen.push(req);
+      sse(res);
+      if (seen.length === 1) {
+        for (const e of [...attempt1, ...attempt2.slice(0, 2)]) res.write(event("log", e, id(e)));
+        // Half an event, then the connection drops: the half must not be printed.
+        res.write(`event: log\nid: 2:3\ndata: ${JSON.stringify(attempt2[2])}`);
+        return void setTimeout(() => res.destroy(), 50);
+      }
+      // Delivery is at least once: the resumed stream starts one record early (and repeats attempt 1's last).
+      res.write(event("log", attempt1[2]!, "1:3"));
+      res.write(event("log", attempt2[1]!, "2:2"));
+      res.write(event("log", attempt2[2]!, "2:3"));
+      res.end(event("end", succeeded));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_r"], io)).toBe(0);
+    expect(io.out()).toBe("building\nbuilding again\ndone\n");
+    expect(io.err()).toBe("connection lost\n── attempt 2 on node-b ──\n");
+    expect(seen.map((r) => r.headers["last-event-id"])).toEqual([undefined, "2:2"]);
+  });
+
+  it("resumes across the attempt boundary: a drop right after attempt 1 still gets the separator once", async () => {
+    const seen: Recorded[] = [];
+    fake.on("GET /v1/tasks/tsk_r/logs", (req, res) => {
+      seen.push(req);
+      sse(res);
+      const after = req.headers["last-event-id"];
+      const all = [...attempt1, ...attempt2];
+      const from = after ? all.findIndex((e) => id(e) === after) + 1 : 0;
+      if (seen.length === 1) {
+        for (const e of attempt1) res.write(event("log", e, id(e)));
+        return void setTimeout(() => res.destroy(), 50);
+      }
+      for (const e of all.slice(from)) res.write(event("log", e, id(e)));
+      res.end(event("end", succeeded));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_r"], io)).toBe(0);
+    expect(io.out()).toBe("building\nbuilding again\ndone\n");
+    expect(io.err()).toBe("connection lost\n── attempt 2 on node-b ──\n");
+    expect(seen.map((r) => r.headers["last-event-id"])).toEqual([undefined, "1:3"]);
+  });
+
+  it("without -f prints every attempt with the same separator, and no end line", async () => {
+    fake.on("GET /v1/tasks/tsk_r/logs", (req, res) => {
+      const after = new URL(req.url, "http://x").searchParams.get("after");
+      if (after) return json(res, 200, { entries: [], nextCursor: after, complete: true });
+      json(res, 200, { entries: [...attempt1, ...attempt2], nextCursor: "2:3", complete: true });
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "tsk_r"], io)).toBe(0);
+    expect(io.out()).toBe("building\nbuilding again\ndone\n");
+    expect(io.err()).toBe("connection lost\n── attempt 2 on node-b ──\n");
+  });
+
+  it("names no node when the task cannot be read, rather than failing", async () => {
+    fake.on("GET /v1/tasks/tsk_q", { status: 503, body: errorBody("unavailable", "starting") });
+    fake.on("GET /v1/tasks/tsk_q/logs", (_req, res) => {
+      sse(res);
+      res.write(event("log", logEntry(1, "second try\n", "stdout", 2), "2:1"));
+      res.end(event("end", { taskId: "tsk_q", state: "succeeded", exitCode: 0 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_q"], io)).toBe(0);
+    expect(io.out()).toBe("second try\n");
+    expect(io.err()).toBe("── attempt 2 ──\n");
+  });
+
+  it("dims the separator on a terminal, unless NO_COLOR or --no-color", async () => {
+    fake.on("GET /v1/tasks/tsk_r/logs", (_req, res) => {
+      sse(res);
+      for (const e of [...attempt1, ...attempt2]) res.write(event("log", e, id(e)));
+      res.end(event("end", succeeded));
+    });
+    const tty = fakeIo({ env: env(), stderrTty: true });
+    expect(await runCli(["logs", "-f", "tsk_r"], tty)).toBe(0);
+    expect(tty.err()).toBe("connection lost\n\u001b[2m── attempt 2 on node-b ──\u001b[22m\n");
+    const noColor = fakeIo({ env: { ...env(), NO_COLOR: "1" }, stderrTty: true });
+    expect(await runCli(["logs", "-f", "tsk_r"], noColor)).toBe(0);
+    const flag = fakeIo({ env: env(), stderrTty: true });
+    expect(await runCli(["logs", "-f", "--no-color", "tsk_r"], flag)).toBe(0);
+    for (const io of [noColor, flag]) expect(io.err()).toBe("connection lost\n── attempt 2 on node-b ──\n");
+  });
+
+  it("--json prints entries only: no separator", async () => {
+    fake.on("GET /v1/tasks/tsk_r/logs", (_req, res) => {
+      sse(res);
+      for (const e of [...attempt1, ...attempt2]) res.write(event("log", e, id(e)));
+      res.end(event("end", succeeded));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "--json", "tsk_r"], io)).toBe(0);
+    expect(io.out().trimEnd().split("\n").map((l) => JSON.parse(l))).toEqual([...attempt1, ...attempt2]);
+    expect(io.err()).toBe("");
   });
 });

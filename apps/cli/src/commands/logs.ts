@@ -1,4 +1,5 @@
-// `muster logs <id> [-f]`: a task's output, as it was streamed.
+// `muster logs <id> [-f]`: a task's output, as it was streamed, every attempt in order. `-f` follows the task
+// live (into the next attempt when one fails and is retried) until it ends, and exits by its outcome.
 import { LogPage, TaskDetail } from "@muster/protocol";
 import type { Command } from "commander";
 import { type ApiClient, seg } from "../client.js";
@@ -17,12 +18,22 @@ const PAGE = 5000;
 export function register(program: Command, ctx: Ctx): void {
   program
     .command("logs")
-    .description("print a task's output (stdout to stdout, stderr to stderr)")
+    .description("print a task's output (stdout to stdout, stderr to stderr), every attempt in order")
     .argument("<id>", "task id")
-    .option("-f, --follow", "keep printing until the task ends")
+    .option("-f, --follow", "keep printing, across retried attempts, until the task ends; exit 0 only if it succeeded")
     .option("-v, --verbose", "also show starts, progress and cost as [dim] lines on stderr")
     .option("--json", "print one LogEntry JSON per line")
-    .addHelpText("after", examples("muster logs tsk_01JB...", "muster logs -f tsk_01JB...", "muster logs --json tsk_01JB... | jq -r .record.kind"))
+    .addHelpText(
+      "after",
+      examples(
+        "muster logs tsk_01JB...",
+        "muster logs -f tsk_01JB... && echo passed",
+        "muster logs -f -v tsk_01JB... 2>&1 | tee run.log",
+        "muster logs --json tsk_01JB... | jq -r .record.kind",
+      ) +
+        "\nWhere a new attempt begins (a retry, perhaps on another node) a line like `── attempt 2 on gpu-2 ──`\n" +
+        "goes to stderr. With -f, a task that did not succeed ends with a line like `[task failed, exit code 2]`.\n",
+    )
     .action(async (id: string, opts: LogsOptions, cmd: Command) => {
       const client = await connect(ctx, cmd);
       const { io } = ctx;
@@ -40,6 +51,8 @@ export function register(program: Command, ctx: Ctx): void {
         onReconnect: () => opts.verbose && !opts.json && printer.meta("[stream dropped; reconnecting]"),
       });
       printer.end(end);
+      // Like `submit --wait`: a follow ends with the task, and exits 0 only if the task succeeded.
+      ctx.exitCode = end.state === "succeeded" ? 0 : 1;
     });
 }
 

@@ -13,6 +13,9 @@ beforeAll(async () => {
     "GET /v1/nodes/gpu-1": { body: nodeView() },
     "POST /v1/nodes/gpu-1/revoke": { body: nodeView({ state: "revoked", connected: false }) },
     "POST /v1/nodes/ghost/revoke": { status: 404, body: errorBody("not_found", "no node ghost") },
+    "POST /v1/nodes/gpu-1/cordon": { body: nodeView({ state: "cordoned", cordoned: true }) },
+    "POST /v1/nodes/gpu-1/uncordon": { body: nodeView() },
+    "POST /v1/nodes/gpu-1/drain": { body: nodeView({ state: "draining", draining: true }) },
   });
 });
 afterAll(() => fake.close());
@@ -48,6 +51,20 @@ describe("muster nodes", () => {
     const io2 = fakeIo({ env: env() });
     expect(await runCli(["nodes", "revoke", "ghost"], io2)).toBe(1);
     expect(io2.err()).toBe("muster: no node ghost [not_found]\n");
+  });
+
+  it("cordons, uncordons and drains, sending the drain's deadline in ms", async () => {
+    for (const [argv, line, body] of [
+      [["cordon", "gpu-1"], "cordoned node gpu-1 (cordoned)\n", {}],
+      [["uncordon", "gpu-1"], "uncordoned node gpu-1 (ready)\n", {}],
+      [["drain", "gpu-1"], "draining node gpu-1\n", { deadlineMs: null }],
+      [["drain", "gpu-1", "--deadline", "1h"], "draining node gpu-1 (deadline 1h)\n", { deadlineMs: 3_600_000 }],
+    ] as const) {
+      const io = fakeIo({ env: env() });
+      expect(await runCli(["nodes", ...argv], io)).toBe(0);
+      expect(io.out()).toBe(line);
+      expect(fake.requests.at(-1)).toMatchObject({ method: "POST", url: `/v1/nodes/gpu-1/${argv[0]}`, body });
+    }
   });
 
   it("escapes ids and names in the path", async () => {

@@ -6,6 +6,9 @@ describe("colorEnabled", () => {
   it.each([
     [{ isTTY: true }, {}, true],
     [{ isTTY: true }, { NO_COLOR: "1" }, false],
+    [{ isTTY: true }, { NO_COLOR: "0" }, false],
+    [{ isTTY: true }, { NO_COLOR: "" }, true],
+    [{ isTTY: true }, { TERM: "xterm-256color" }, true],
     [{ isTTY: true }, { TERM: "dumb" }, false],
     [{ isTTY: false }, {}, false],
     [{}, {}, false],
