@@ -108,8 +108,9 @@ node.on("exit", (code) => {
 
 say("");
 say("  Muster dev fleet is running");
-say(`  coordinator  ${url}`);
+say(`  console      ${url}/   (sign in with the admin token)`);
 say(`  admin token  ${token}`);
+say(`  API          ${url}/v1`);
 say(`  local node   ${nodeName}`);
 say(`  data         ${home}`);
 say("");

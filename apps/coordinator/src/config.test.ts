@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 
@@ -18,6 +19,11 @@ describe("loadConfig", () => {
     const c = loadConfig({}, { MUSTER_DATABASE_URL: "postgres://u@h/db", MUSTER_ADMIN_TOKEN: "mat_abcdefgh_0123456789abcdefghij" });
     expect(c.databaseUrl).toBe("postgres://u@h/db");
     expect(c.adminToken).toMatch(/^mat_/);
+  });
+  it("serves the installed console's build unless told another directory", () => {
+    expect(loadConfig({}, {}).consoleDir).toMatch(/console[\\/]dist$/);
+    expect(loadConfig({}, { MUSTER_CONSOLE_DIR: "/srv/console" }).consoleDir).toBe(resolve("/srv/console"));
+    expect(loadConfig({ consoleDir: "web" }, { MUSTER_CONSOLE_DIR: "/srv/console" }).consoleDir).toBe(resolve("web"));
   });
   it.each([
     [{ port: "seventy" }, /port/],

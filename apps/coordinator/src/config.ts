@@ -1,6 +1,7 @@
 // One zod-parsed configuration, from flags then environment then defaults; a bad setting fails at boot.
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseDuration, PlacementPolicy, RetryableReason } from "@muster/protocol";
 import { z } from "zod";
 
@@ -36,6 +37,8 @@ export const Config = z.object({
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
+  /** The web console's build (index.html and assets/), served at `/`; unset when @muster/console is not installed. */
+  consoleDir: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -57,6 +60,16 @@ export interface ConfigInput {
   priorityAging?: string | undefined;
   dailyBudget?: string | undefined;
   retryOn?: string | undefined;
+  consoleDir?: string | undefined;
+}
+
+/** The build inside the installed @muster/console package; undefined when the package is not there. */
+export function defaultConsoleDir(): string | undefined {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve("@muster/console/package.json")), "dist");
+  } catch {
+    return undefined;
+  }
 }
 
 function duration(name: string, text: string | undefined): number | undefined {
@@ -85,6 +98,10 @@ function list(text: string | undefined): string[] | undefined {
   return text === undefined || text === "" ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+function consoleDir(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? defaultConsoleDir() : resolve(text);
+}
+
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
   const pick = (flag: string | undefined, envName: string) => (flag !== undefined ? flag : env[envName] || undefined);
   const raw = {
@@ -105,6 +122,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     notifyCommand: env.MUSTER_NOTIFY_COMMAND || undefined,
     notifyWebhook: env.MUSTER_NOTIFY_WEBHOOK || undefined,
     notifySecret: env.MUSTER_NOTIFY_SECRET || undefined,
+    consoleDir: consoleDir(pick(flags.consoleDir, "MUSTER_CONSOLE_DIR")),
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

@@ -45,6 +45,12 @@ program
       "lost,interrupted,revoked",
     ),
   )
+  .addOption(
+    new Option("--console-dir <dir>", "the web console's build to serve at / (env MUSTER_CONSOLE_DIR)").default(
+      undefined,
+      "the installed @muster/console's dist",
+    ),
+  )
   .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster --daily-budget 50\n")
   .action(async (opts) => {
     let config;

@@ -126,6 +126,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     dailyBudgetUsd: config.dailyBudgetUsd,
     feed,
     sessionKey: await sessionKey(db),
+    consoleDir: config.consoleDir,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));

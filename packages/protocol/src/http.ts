@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AgentInfo, ClaimRecord, VerifyResult, WorkspaceResult } from "./messages.js";
 import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
 import { ApproveBefore, OnDisconnect, RetryableReason } from "./task.js";
-import { Id, Iso, Labels, NodeName } from "./values.js";
+import { AgentName, Id, Iso, Labels, NodeName, parseLabelFilter } from "./values.js";
 
 export const Health = z.object({ status: z.literal("ok") });
 export const Ready = z.object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), z.string()) });
@@ -190,6 +190,26 @@ export type TaskDetail = z.infer<typeof TaskDetail>;
 
 export const TaskListQuery = z.object({
   state: TaskState.optional(),
+  /** Only tasks of this agent. */
+  agent: AgentName.optional(),
+  /** Only tasks whose current or last attempt is on this node (id, or name of a node that is not revoked). */
+  node: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, "must be a node id or name")
+    .optional(),
+  /** Only tasks whose selector requires this label: `k=v` (that exact term) or `k` (`k=…`, `k in (…)` or `k`). */
+  label: z
+    .string()
+    .max(200)
+    .superRefine((text, ctx) => {
+      try {
+        parseLabelFilter(text);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor: z.string().max(200).optional(),
@@ -337,6 +357,8 @@ export const FleetEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("node"), nodeId: Id, state: NodeState }),
   z.object({ type: z.literal("ask"), askId: Id, taskId: Id, state: AskState }),
   z.object({ type: z.literal("records"), taskId: Id, claimId: Id }),
+  /** A join key was created or revoked (a node joining with one comes as a `node` event). */
+  z.object({ type: z.literal("join_key"), joinKeyId: Id, state: JoinKeyView.shape.state }),
   /** The stream could not resume from Last-Event-ID: reload everything. */
   z.object({ type: z.literal("reset") }),
 ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration, parseLabel, parseLabels } from "./values.js";
+import { formatDuration, parseDuration, parseLabel, parseLabelFilter, parseLabels } from "./values.js";
 
 describe("parseDuration", () => {
   it.each([
@@ -32,5 +32,16 @@ describe("labels", () => {
   });
   it.each(["novalue", "=v", "bad key=v", "k=has space"])("refuses %j", (text) => {
     expect(() => parseLabel(text)).toThrow(/invalid label/);
+  });
+});
+
+describe("parseLabelFilter", () => {
+  it("reads k=v and a bare k", () => {
+    expect(parseLabelFilter("gpu=true")).toEqual({ key: "gpu", value: "true" });
+    expect(parseLabelFilter("zone=")).toEqual({ key: "zone", value: "" });
+    expect(parseLabelFilter("example.com/pool")).toEqual({ key: "example.com/pool", value: null });
+  });
+  it.each(["", "=v", "bad key", "k!=v", "k=a,b", "k in (a)", "%", "k=v%"])("refuses %j", (text) => {
+    expect(() => parseLabelFilter(text)).toThrow(/invalid label/);
   });
 });

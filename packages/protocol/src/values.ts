@@ -60,6 +60,23 @@ export function parseLabel(text: string): [string, string] {
   return [key, value];
 }
 
+/** A label to look for in task selectors: `k=v` (that exact term) or a bare `k` (any term that needs label k). */
+export interface LabelFilter {
+  key: string;
+  value: string | null;
+}
+
+/** Parses `k=v` or `k`, validating both halves. */
+export function parseLabelFilter(text: string): LabelFilter {
+  if (text.includes("=")) {
+    const [key, value] = parseLabel(text);
+    return { key, value };
+  }
+  const k = LabelKey.safeParse(text);
+  if (!k.success) throw new Error(`invalid label key "${text}": ${k.error.issues[0]?.message} (expected key or key=value)`);
+  return { key: text, value: null };
+}
+
 export function parseLabels(items: readonly string[]): Labels {
   const out: Labels = {};
   for (const item of items) {

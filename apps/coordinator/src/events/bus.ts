@@ -7,6 +7,7 @@ export interface BusEvents {
   "task.records": { taskId: string; claimId: string };
   "node.changed": { nodeId: string; state: NodeState };
   "ask.changed": { askId: string; taskId: string; state: string };
+  "joinkey.changed": { joinKeyId: string; state: "active" | "expired" | "exhausted" | "revoked" };
   /** Something changed that may let queued tasks be placed. */
   "placement.wanted": { why: string };
 }

@@ -1,9 +1,10 @@
-// The HTTP API (Hono): JSON everywhere, one error shape, bearer auth on /v1 except node join.
+// The HTTP API (Hono): JSON everywhere, one error shape, bearer auth on /v1 except node join; the web console at /.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { MusterError } from "../errors.js";
 import { authenticate, sessionRoutes } from "./routes/session.js";
+import { consoleRoutes } from "./console.js";
 import type { AppDeps, Env } from "./context.js";
 import { askRoutes } from "./routes/asks.js";
 import { eventRoutes } from "./routes/events.js";
@@ -69,5 +70,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/v1", logRoutes(deps));
   app.route("/v1", askRoutes(deps));
   app.route("/v1", eventRoutes(deps));
+  // Last, so every API route above wins over the console's catch-all.
+  app.route("/", consoleRoutes(deps.consoleDir, deps.log.child({ component: "console" })));
   return app;
 }

@@ -31,6 +31,8 @@ export interface AppDeps {
   dailyBudgetUsd?: number | undefined;
   feed: EventFeed;
   sessionKey: Uint8Array;
+  /** The web console's build, served at `/`; unset answers 503 there. */
+  consoleDir?: string | undefined;
 }
 
 export type Env = { Variables: { identity: Identity } };

@@ -31,6 +31,7 @@ export function joinKeyRoutes(deps: AppDeps): Hono<Env> {
       })
       .returning();
     deps.log.info({ joinKeyId: id, uses: req.uses }, "join key created");
+    deps.bus.emit("joinkey.changed", { joinKeyId: id, state: "active" });
     return c.json({ ...toJoinKeyView(row!, now), key }, 201);
   });
 
@@ -50,6 +51,7 @@ export function joinKeyRoutes(deps: AppDeps): Hono<Env> {
     if (row.revokedAt) return c.json(toJoinKeyView(row, now));
     const [updated] = await db.update(joinKeys).set({ revokedAt: new Date(now) }).where(eq(joinKeys.id, id)).returning();
     deps.log.info({ joinKeyId: id }, "join key revoked");
+    deps.bus.emit("joinkey.changed", { joinKeyId: id, state: "revoked" });
     return c.json(toJoinKeyView(updated!, now));
   });
 

@@ -5,22 +5,39 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_TIMEOUT_MS,
   formatSelector,
+  type LabelFilter,
+  parseLabelFilter,
   parseSelector,
   SelectorError,
   TaskListQuery,
   TellRequest,
 } from "@muster/protocol";
-import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { waitingTasks } from "../../asks/asks.js";
 import { createTell, toTellMessage, toTellView } from "../../asks/tells.js";
 import { cancelTask, retryTask } from "../../claims/lifecycle.js";
 import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
-import { nodeNames } from "../../store/queries.js";
+import { findNode, nodeNames } from "../../store/queries.js";
 import { claims, tasks, tells } from "../../store/schema.js";
 import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../context.js";
 import { toAttemptView, toTaskView } from "../views.js";
+
+/**
+ * The stored selector is canonical (`formatSelector`): terms joined by "," with no spaces around them, `k=v`,
+ * `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. Only the value lists hold commas, so they are cut out first;
+ * then every term sits between two commas and is found with strpos, which has no wildcards to escape.
+ */
+const VALUE_LISTS = " \\([^)]*\\)";
+const terms = sql`(',' || regexp_replace(${tasks.selector}, ${VALUE_LISTS}, '', 'g') || ',')`;
+const has = (needle: string) => sql`strpos(${terms}, ${needle}) > 0`;
+
+/** Tasks whose selector requires the label: the exact term `k=v`, or for a bare `k` any of `k=…`, `k in (…)`, `k`. */
+function selectorRequires(f: LabelFilter): SQL {
+  if (f.value !== null) return has(`,${f.key}=${f.value},`);
+  return or(has(`,${f.key}=`), has(`,${f.key} in,`), has(`,${f.key},`))!;
+}
 
 export function taskRoutes(deps: AppDeps): Hono<Env> {
   const { db, clock, journal } = deps;
@@ -84,6 +101,14 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
     const q = readQuery(c, TaskListQuery);
     const where: SQL[] = [];
     if (q.state) where.push(eq(tasks.state, q.state));
+    if (q.agent) where.push(eq(tasks.agent, q.agent));
+    if (q.node) {
+      // The same id-or-name rule as `GET /v1/nodes/:id`; a node nobody knows has run nothing.
+      const node = await findNode(db, q.node);
+      if (!node) return c.json({ tasks: [], nextCursor: null });
+      where.push(eq(tasks.nodeId, node.id));
+    }
+    if (q.label) where.push(selectorRequires(parseLabelFilter(q.label)));
     if (q.cursor) where.push(lt(tasks.id, q.cursor));
     const rows = await db
       .select()
