@@ -67,6 +67,14 @@ describe("muster tasks", () => {
     expect(JSON.parse(io.out())).toEqual({ tasks: [running, claude], nextCursor: null });
   });
 
+  it("sends --agent, --node and --label as filters and keeps them in the next-page hint", async () => {
+    fake.on("GET /v1/tasks", { body: { tasks: [running], nextCursor: "c3" } });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["tasks", "--agent", "claude", "--node", "gpu-1", "--label", "gpu=true", "--limit", "1"], io)).toBe(0);
+    expect(fake.requests.at(-1)?.url).toBe("/v1/tasks?agent=claude&node=gpu-1&label=gpu%3Dtrue&limit=1");
+    expect(io.err()).toBe("more: muster tasks --agent claude --node gpu-1 --label gpu=true --limit 1 --cursor c3\n");
+  });
+
   it("says how to get the next page", async () => {
     fake.on("GET /v1/tasks", { body: { tasks: [running], nextCursor: "c2" } });
     const io = fakeIo({ env: env() });

@@ -9,6 +9,9 @@ import { connect, type Ctx, examples, parseIntOption } from "./_context.js";
 
 interface ListOptions {
   state?: string;
+  agent?: string;
+  node?: string;
+  label?: string;
   limit?: string;
   cursor?: string;
   json?: boolean;
@@ -19,10 +22,19 @@ export function register(program: Command, ctx: Ctx): void {
     .command("tasks")
     .description("list tasks, newest first")
     .addOption(new Option("--state <state>", "only tasks in this state").choices(TASK_STATES))
+    .option("--agent <name>", "only tasks of this agent")
+    .option("--node <id or name>", "only tasks whose current or last attempt is on this node")
+    .option("--label <k=v or k>", "only tasks whose selector requires this label")
     .option("--limit <n>", "at most this many tasks (1-500)", "100")
     .option("--cursor <cursor>", "continue a previous listing (printed when there are more)")
     .option("--json", "print the TaskList body as JSON")
-    .addHelpText("after", examples("muster tasks", "muster tasks --state running", "muster tasks --state failed --limit 10 --json"))
+    .addHelpText("after", examples(
+        "muster tasks",
+        "muster tasks --state running",
+        "muster tasks --agent claude --node gpu-1",
+        "muster tasks --label gpu=true --state queued",
+        "muster tasks --state failed --limit 10 --json",
+      ))
     .action((opts: ListOptions, cmd: Command) => listTasks(ctx, cmd, opts));
 
   program
@@ -72,12 +84,13 @@ function retryCommand(program: Command, ctx: Ctx): void {
 async function listTasks(ctx: Ctx, cmd: Command, opts: ListOptions): Promise<void> {
   const limit = parseIntOption("--limit", opts.limit, 1, 500);
   const client = await connect(ctx, cmd);
-  const list = await client.get("/v1/tasks", TaskList, { state: opts.state, limit, cursor: opts.cursor });
+  const filters = { state: opts.state, agent: opts.agent, node: opts.node, label: opts.label };
+  const list = await client.get("/v1/tasks", TaskList, { ...filters, limit, cursor: opts.cursor });
   const { io } = ctx;
   if (opts.json) return writeJson(io.stdout, CliTasksOutput, list);
   writeLine(io.stdout, list.tasks.length ? taskTable(list.tasks, io.now(), stateColor(colorEnabled(io.stdout, io.env))) : "no tasks");
   if (list.nextCursor) {
-    const state = opts.state ? ` --state ${opts.state}` : "";
-    writeLine(io.stderr, `more: muster tasks${state} --limit ${limit} --cursor ${list.nextCursor}`);
+    const again = Object.entries(filters).flatMap(([k, v]) => (v ? [` --${k} ${v}`] : [])).join("");
+    writeLine(io.stderr, `more: muster tasks${again} --limit ${limit} --cursor ${list.nextCursor}`);
   }
 }
