@@ -1,6 +1,6 @@
 // The console shell: sign-in, navigation with the pending-asks badge, the live feed's state, and the pages.
 import { AskList } from "@muster/protocol";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, setUnauthorizedHandler } from "./api";
 import { Ago, ErrorBox, Loading } from "./components/ui";
 import { LiveProvider, useLive, useResource } from "./live";
@@ -71,6 +71,15 @@ const NAV = [
 
 function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
   const { path } = useLocation();
+  // After a navigation, keyboard and screen-reader users start at the new page's content, not the old link.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus({ preventScroll: true });
+  }, [path]);
   const pending = useResource(
     () => api.get("/v1/asks?state=pending&limit=500", AskList),
     [],

@@ -17,7 +17,18 @@ export function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return "—";
   const d = now - Date.parse(iso);
   if (Math.abs(d) < 1500) return "just now";
-  return d >= 0 ? `${duration(d).replace(/ \d+ (s|min|h)$/, "")} ago` : `in ${duration(-d).replace(/ \d+ (s|min|h)$/, "")}`;
+  return d >= 0 ? `${roughly(d)} ago` : `in ${roughly(-d)}`;
+}
+
+/** A duration to the coarsest unit that still says something: "12 s", "5 min", "3 h", "2 d". */
+export function roughly(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.floor(h / 24)} d`;
 }
 
 export function dateTime(iso: string | null | undefined): string {

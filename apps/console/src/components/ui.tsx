@@ -26,7 +26,7 @@ export function Labels({ labels, empty = "—" }: { labels: Record<string, strin
   );
 }
 
-let nowListeners = new Set<(t: number) => void>();
+const nowListeners = new Set<(t: number) => void>();
 setInterval(() => {
   const t = Date.now();
   nowListeners.forEach((fn) => fn(t));
@@ -92,8 +92,11 @@ export function ConfirmButton({
   danger,
   className,
   disabled,
+  ariaLabel,
 }: {
   label: string;
+  /** A fuller name for screen readers when `label` alone is ambiguous, e.g. "Revoke node-a". */
+  ariaLabel?: string;
   title: string;
   body: ReactNode;
   confirmLabel: string;
@@ -119,10 +122,16 @@ export function ConfirmButton({
   };
   return (
     <>
-      <button type="button" className={className ?? `btn small${danger ? " danger" : ""}`} disabled={disabled} onClick={() => ref.current?.showModal()}>
+      <button
+        type="button"
+        className={className ?? `btn small${danger ? " danger" : ""}`}
+        disabled={disabled}
+        aria-label={ariaLabel}
+        onClick={() => ref.current?.showModal()}
+      >
         {label}
       </button>
-      <dialog ref={ref} className="dialog" aria-labelledby={undefined} aria-label={title} onClose={() => setError(null)}>
+      <dialog ref={ref} className="dialog" aria-label={title} onClose={() => setError(null)}>
         <h2 className="dialog-title">{title}</h2>
         <div className="dialog-body">{body}</div>
         {error ? <ErrorBox error={error} /> : null}
@@ -176,8 +185,10 @@ export function ActionButton({
   onClick,
   className = "btn small",
   disabled,
+  "aria-label": ariaLabel,
 }: {
   label: string;
+  "aria-label"?: string;
   onClick: () => Promise<unknown>;
   className?: string;
   disabled?: boolean;
@@ -189,6 +200,7 @@ export function ActionButton({
       <button
         type="button"
         className={className}
+        aria-label={ariaLabel}
         disabled={disabled || busy}
         onClick={async () => {
           setBusy(true);
