@@ -79,11 +79,11 @@ export interface CoordinatorHandle {
 export async function startCoordinator(
   kind: "pglite" | "postgres",
   env: Record<string, string> = {},
-  reuse?: { dataDir: string; db: TestDatabase },
+  reuse?: { dataDir: string; db: TestDatabase; port?: number },
 ): Promise<CoordinatorHandle> {
   const db = reuse?.db ?? (kind === "postgres" ? await freshPostgres() : pglite());
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), "muster-coord-"));
-  const args = [BIN.coordinator, "start", "--port", "0", "--data-dir", dataDir];
+  const args = [BIN.coordinator, "start", "--port", String(reuse?.port ?? 0), "--data-dir", dataDir];
   if (db.url) args.push("--database-url", db.url);
   const proc = spawnProc("coordinator", args, { ...FAST_TIMINGS, MUSTER_ADMIN_TOKEN: undefined, ...env });
   const line = await proc.waitFor(/coordinator listening/);
@@ -99,6 +99,15 @@ export async function startCoordinator(
       await proc.stop();
     },
   };
+}
+
+/**
+ * Stops the coordinator (if it still runs) and starts it again on the same port, data directory and database, as
+ * an operator restarting it would: clients that hold its URL (nodes, a browser) reconnect without being told.
+ */
+export async function startCoordinatorAgain(c: CoordinatorHandle, env: Record<string, string> = {}): Promise<CoordinatorHandle> {
+  await c.stop();
+  return startCoordinator(c.db.kind, env, { dataDir: c.dataDir, db: c.db, port: Number(new URL(c.url).port) });
 }
 
 export async function disposeCoordinator(c: CoordinatorHandle): Promise<void> {

@@ -103,7 +103,14 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
 
   return (
     <>
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="topbar">
@@ -164,7 +171,7 @@ function LiveDot() {
   return (
     <span className={`live-dot ${status}`} title={status === "live" ? "Receiving live updates" : "Not receiving live updates"}>
       <span className="dot" aria-hidden="true" />
-      {text}
+      <span className="live-text">{text}</span>
     </span>
   );
 }

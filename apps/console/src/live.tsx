@@ -17,7 +17,8 @@ interface Live {
 }
 
 const LiveContext = createContext<Live | null>(null);
-const EVENT_TYPES = ["task", "node", "ask", "records", "reset"] as const;
+// Every event type of FleetEvent; a type left out here is an event the console never hears.
+const EVENT_TYPES = FleetEvent.options.map((o) => o.shape.type.value);
 const MAX_BACKOFF_MS = 8000;
 
 export function LiveProvider({ children, onUnauthorized }: { children: ReactNode; onUnauthorized: () => void }) {
