@@ -1,5 +1,5 @@
 // The web console in a real browser (Debian's Chromium through playwright-core) against a real coordinator and a
-// real node daemon: signing in, the fleet, tasks with live logs, asks, join keys, losing the coordinator, and the
+// real node daemon: signing in, the fleet, tasks with live logs, asks, join keys, API tokens, losing the coordinator, and the
 // keyboard. Locators go by role and accessible name, so each one is also an accessibility check. Screenshots land in
 // test-artifacts/screenshots/ for a person to look at.
 /// <reference lib="dom" />
@@ -286,6 +286,81 @@ describe.skipIf(missing !== null)(`the console in Chromium${missing ? ` (skipped
     expect(await horizontalOverflow(page)).toBe(0);
     await page.emulateMedia({ colorScheme: "dark" });
     await shot(page, "e-join-keys-phone-dark");
+  });
+
+  it("h. makes a viewer token on the Tokens page, shows it once, and revoking it signs its console out", async () => {
+    const admin = await signedIn("/tokens");
+    await nav(admin).getByRole("link", { name: "Tokens" }).waitFor();
+    await fill(admin.getByLabel("Name", { exact: true }), "browser-viewer");
+    await fill(admin.getByLabel("Role", { exact: true }), "viewer");
+    await admin.getByRole("button", { name: "Create token" }).click();
+
+    const shown = admin.getByLabel("API token", { exact: true });
+    await expect.poll(textOf(shown), { timeout: LIVE_MS }).toMatch(/^\s*mat_\S+\s*$/);
+    const token = (await textOf(shown)()).trim();
+    await admin.getByRole("button", { name: "Copy token" }).waitFor();
+    const login = new RegExp(`^\\s*muster login ${escapeRe(c.url)}/? --token ${escapeRe(token)}\\s*$`);
+    expect(await textOf(admin.getByLabel("Login command", { exact: true }))()).toMatch(login);
+    const table = admin.getByRole("table", { name: "API tokens" });
+    const row = table.getByRole("row").filter({ hasText: "browser-viewer" });
+    await expect.poll(textOf(row)).toMatch(/viewer[\s\S]*active/);
+    await shot(admin, "h-token-created");
+    const created = (await api<any>(c, "GET", "/v1/tokens")).body.tokens.find((t: any) => token.startsWith(`mat_${t.id}_`));
+    expect(created).toMatchObject({ name: "browser-viewer", role: "viewer", revokedAt: null });
+
+    // A task that stays queued (no node has the label), so an operator would see Cancel on it.
+    const queued = await api<{ id: string }>(c, "POST", "/v1/tasks", { agent: "exec", name: "viewer-sees-me", argv: ["true"], labels: { zone: "nowhere" } });
+    expect(queued.status).toBe(201);
+    const taskPath = `/tasks/${encodeURIComponent(queued.body.id)}`;
+
+    // The viewer, in a browser of its own: sees the fleet and the task, but no button that changes anything.
+    const viewer = await newPage();
+    await viewer.goto("/");
+    await signIn(viewer, token);
+    await viewer.getByRole("button", { name: "Sign out" }).waitFor();
+    await nodeRow(viewer).waitFor();
+    expect(await nav(viewer).getByRole("link", { name: "Tokens" }).count()).toBe(0);
+    for (const action of ["Cordon", "Uncordon", "Drain", "Revoke"])
+      expect(await viewer.getByRole("button", { name: `${action} ${NODE}`, exact: true }).count(), action).toBe(0);
+    await shot(viewer, "h-viewer-fleet");
+    await viewer.goto(taskPath);
+    await expect.poll(textOf(main(viewer)), { timeout: LIVE_MS }).toContain("viewer-sees-me");
+    await expect.poll(textOf(main(viewer).locator(".page-header .badge"))).toBe("queued");
+    expect(await viewer.getByRole("button", { name: "Cancel task" }).count()).toBe(0);
+    await shot(viewer, "h-viewer-task");
+    // The admin does see Cancel on the same page, so its absence above is the role at work.
+    const adminTask = await admin.context().newPage();
+    await adminTask.goto(taskPath);
+    await adminTask.getByRole("button", { name: "Cancel task" }).waitFor();
+    await adminTask.close();
+
+    // The revoke dialog warns only for the token the console is signed in with.
+    const me = (await api<any>(c, "GET", "/v1/whoami")).body;
+    await admin.getByRole("button", { name: `Revoke token ${me.name}`, exact: true }).click();
+    const dialog = admin.getByRole("dialog");
+    await expect.poll(textOf(dialog)).toContain("This is the token you are signed in with");
+    await shot(admin, "h-revoke-own-token-dialog");
+    await dialog.getByRole("button", { name: "Keep it" }).click();
+
+    await admin.getByRole("button", { name: "Revoke token browser-viewer", exact: true }).click();
+    const revokeDialog = admin.getByRole("dialog", { name: "Revoke token browser-viewer?" });
+    await revokeDialog.waitFor();
+    expect(await textOf(revokeDialog)()).not.toContain("This is the token you are signed in with");
+    await revokeDialog.getByRole("button", { name: "Revoke token" }).click();
+    await expect.poll(textOf(row), { timeout: LIVE_MS }).toMatch(/revoked/);
+    expect((await api<any>(c, "GET", "/v1/tokens")).body.tokens.find((t: any) => t.id === created.id).revokedAt).not.toBeNull();
+    await shot(admin, "h-token-revoked");
+
+    // The viewer's live feed is closed by the revoke; its reconnect meets a 401 and lands on the sign-in page.
+    await viewer.getByRole("heading", { name: "Sign in to the fleet console" }).waitFor({ timeout: LIVE_MS });
+    await expect.poll(textOf(viewer.getByRole("status").filter({ hasText: "Your session ended" }))).toContain("Sign in again");
+    await shot(viewer, "h-viewer-signed-out");
+    expect((await api(c, "GET", "/v1/whoami", undefined, token)).status).toBe(401);
+
+    await admin.setViewportSize(PHONE);
+    await shot(admin, "h-tokens-phone");
+    expect(await horizontalOverflow(admin)).toBe(0);
+    expect((await api(c, "POST", `/v1/tasks/${queued.body.id}/cancel`, {})).status).toBe(200);
   });
 
   it("g. can be used from the keyboard: skip link first, nav links reachable, every task form field labelled", async () => {

@@ -107,7 +107,7 @@ describe("help and version", () => {
       expect.arrayContaining(["nodes ls", "nodes show", "nodes drain", "nodes cordon", "nodes uncordon", "nodes revoke"]),
     );
     expect(all.map((c) => c.path.join(" "))).toEqual(
-      expect.arrayContaining(["join-keys ls", "join-keys create", "join-keys revoke", "asks ls", "asks wait", "retry", "doctor", "completion"]),
+      expect.arrayContaining(["join-keys ls", "join-keys create", "join-keys revoke", "tokens ls", "tokens create", "tokens revoke", "asks ls", "asks wait", "retry", "doctor", "completion"]),
     );
     expect(all.length).toBeGreaterThanOrEqual(30);
     for (const { path, cmd } of all) {

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Loader> = {
   logs: () => import("./commands/logs.js"),
   submit: () => import("./commands/submit.js"),
   "join-keys": () => import("./commands/join-keys.js"),
+  tokens: () => import("./commands/tokens.js"),
   asks,
   answer: asks,
   tell: asks,

@@ -10,6 +10,7 @@ import { JoinKeysPage } from "./pages/join-keys";
 import { NotFound } from "./pages/not-found";
 import { TaskPage } from "./pages/task";
 import { TasksPage } from "./pages/tasks";
+import { TokensPage } from "./pages/tokens";
 import { Link, match, navigate, useLocation } from "./router";
 import { SessionContext, SignIn, whoAmI, type Session } from "./session";
 import { applyTheme, storedTheme, type Theme } from "./theme";
@@ -67,6 +68,8 @@ const NAV = [
   { to: "/tasks", label: "Tasks", active: (p: string) => p.startsWith("/tasks") },
   { to: "/asks", label: "Asks", active: (p: string) => p.startsWith("/asks") },
   { to: "/join-keys", label: "Join keys", active: (p: string) => p.startsWith("/join-keys") },
+  // Only admins can do anything there, so nobody else is shown the way in.
+  { to: "/tokens", label: "Tokens", active: (p: string) => p.startsWith("/tokens"), adminOnly: true },
 ];
 
 function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => void }) {
@@ -122,7 +125,7 @@ function Shell({ session, onSignedOut }: { session: Session; onSignedOut: () => 
         </Link>
         <nav aria-label="Main" className="nav">
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => !("adminOnly" in n) || session.role === "admin").map((n) => (
               <li key={n.to}>
                 <Link to={n.to} aria-current={n.active(path) ? "page" : undefined} className="nav-link">
                   {n.label}
@@ -162,6 +165,7 @@ function Routes({ path }: { path: string }) {
   if (task) return <TaskPage id={task.id!} />;
   if (path === "/asks") return <AskPage />;
   if (path === "/join-keys") return <JoinKeysPage />;
+  if (path === "/tokens") return <TokensPage />;
   return <NotFound />;
 }
 

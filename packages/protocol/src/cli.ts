@@ -1,6 +1,6 @@
 // The `--json` output of every `muster` and `muster-node` command.
 import { z } from "zod";
-import { AskList, AskView, JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, TellView, WhoAmI } from "./http.js";
+import { AskList, AskView, JoinKeyCreated, JoinKeyList, JoinKeyView, LogEntry, NodeList, NodeView, Status, TaskDetail, TaskList, TaskView, TellView, TokenCreated, TokenList, TokenView, WhoAmI } from "./http.js";
 import { LocalAnswer, LocalTold } from "./local.js";
 import { Id, Labels } from "./values.js";
 
@@ -19,6 +19,10 @@ export const CliLogLine = LogEntry;
 export const CliJoinKeyCreateOutput = JoinKeyCreated;
 export const CliJoinKeyListOutput = JoinKeyList;
 export const CliJoinKeyRevokeOutput = JoinKeyView;
+/** `muster tokens create --json`: it includes the token, shown once. */
+export const CliTokenCreateOutput = TokenCreated;
+export const CliTokenListOutput = TokenList;
+export const CliTokenRevokeOutput = TokenView;
 export const CliLoginOutput = z.object({ url: z.string(), configPath: z.string(), identity: WhoAmI });
 /** `muster logout --json`: `removed` is false when the file held no token. */
 export const CliLogoutOutput = z.object({ configPath: z.string(), removed: z.boolean() });

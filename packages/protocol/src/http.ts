@@ -285,6 +285,24 @@ export const TokenView = z.object({
 });
 export type TokenView = z.infer<typeof TokenView>;
 
+/** `POST /v1/tokens` (admin): an API token for a person or for CI. Tokens do not expire; revoke them instead. */
+export const CreateTokenRequest = z
+  .object({
+    /** Who or what holds it, e.g. "alice" or "ci (github actions)"; shown in lists and logs. */
+    name: z.string().trim().min(1).max(100),
+    role: Role,
+  })
+  .strict();
+export type CreateTokenRequest = z.infer<typeof CreateTokenRequest>;
+
+/** The token itself (`mat_<id>_<secret>`) appears only here, once. */
+export const TokenCreated = TokenView.extend({ token: z.string() });
+export type TokenCreated = z.infer<typeof TokenCreated>;
+
+/** `GET /v1/tokens`: newest first, revoked ones included. */
+export const TokenList = z.object({ tokens: z.array(TokenView) });
+export type TokenList = z.infer<typeof TokenList>;
+
 export const WhoAmI = z.object({ tokenId: Id, name: z.string(), role: Role });
 export type WhoAmI = z.infer<typeof WhoAmI>;
 

@@ -8,6 +8,7 @@ import {
   Status,
   TaskDetail,
   TaskView,
+  TokenCreated,
   WhoAmI,
 } from "@muster/protocol";
 
@@ -149,6 +150,19 @@ export function joinKeyCreated(over: Partial<JoinKeyCreated> = {}): JoinKeyCreat
     expiresAt: iso(-3_600_000),
     revokedAt: null,
     key: "mjk_01JBXYZ4_abcdefghijklmnopqrstuvwx",
+    ...over,
+  });
+}
+
+export function tokenCreated(over: Partial<TokenCreated> = {}): TokenCreated {
+  return TokenCreated.parse({
+    id: "01JBTOK1",
+    name: "alice",
+    role: "viewer",
+    createdAt: iso(0),
+    lastUsedAt: null,
+    revokedAt: null,
+    token: "mat_01JBTOK1_abcdefghijklmnopqrstuvwx",
     ...over,
   });
 }

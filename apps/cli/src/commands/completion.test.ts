@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fakeIo } from "../_testing/fake-io.js";
 import { runCli } from "../cli.js";
 
-const TOP_LEVEL = ["login", "logout", "status", "nodes", "tasks", "task", "cancel", "retry", "logs", "submit", "join-keys", "asks", "answer", "tell", "ask", "told", "doctor", "completion", "help"];
+const TOP_LEVEL = ["login", "logout", "status", "nodes", "tasks", "task", "cancel", "retry", "logs", "submit", "join-keys", "tokens", "asks", "answer", "tell", "ask", "told", "doctor", "completion", "help"];
 
 async function script(shell: string): Promise<string> {
   const io = fakeIo();

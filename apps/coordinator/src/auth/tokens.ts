@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Role } from "@muster/protocol";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { apiTokens } from "../store/schema.js";
 import { hashSecret, mintApiToken } from "./secrets.js";
@@ -79,4 +79,38 @@ export async function identityOf(db: Db, tokenId: string): Promise<Identity | nu
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export function hasRole(identity: Identity, needed: Role): boolean {
   return RANK[identity.role] >= RANK[needed];
+}
+
+/** How stale `lastUsedAt` may get: it is written at most this often per token, not on every request. */
+export const LAST_USED_EVERY_MS = 60_000;
+
+/** Records when each token was last used, with at most one database write per token a minute. */
+export class TokenUse {
+  readonly #written = new Map<string, number>();
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  async touch(tokenId: string, now: number): Promise<void> {
+    const last = this.#written.get(tokenId);
+    if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
+    this.#written.set(tokenId, now);
+    const at = new Date(now);
+    try {
+      // The condition keeps several coordinators on one database from rewriting it within the minute too.
+      await this.db
+        .update(apiTokens)
+        .set({ lastUsedAt: at })
+        .where(
+          and(
+            eq(apiTokens.id, tokenId),
+            or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now - LAST_USED_EVERY_MS))),
+          ),
+        );
+    } catch (err) {
+      // Bookkeeping only: a failed write must not fail the request it rode on.
+      this.log.warn({ err, tokenId }, "could not record token use");
+    }
+  }
 }

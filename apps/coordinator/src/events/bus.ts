@@ -8,6 +8,8 @@ export interface BusEvents {
   "node.changed": { nodeId: string; state: NodeState };
   "ask.changed": { askId: string; taskId: string; state: string };
   "joinkey.changed": { joinKeyId: string; state: "active" | "expired" | "exhausted" | "revoked" };
+  /** An API token was revoked: its open event streams are closed, so consoles signed in with it notice at once. */
+  "token.revoked": { tokenId: string };
   /** Something changed that may let queued tasks be placed. */
   "placement.wanted": { why: string };
 }

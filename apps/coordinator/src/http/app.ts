@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { TokenUse } from "../auth/tokens.js";
 import { MusterError } from "../errors.js";
 import { authenticate, sessionRoutes } from "./routes/session.js";
 import { consoleRoutes } from "./console.js";
@@ -13,6 +14,7 @@ import { logRoutes } from "./routes/logs.js";
 import { nodeRoutes } from "./routes/nodes.js";
 import { statusRoutes } from "./routes/status.js";
 import { taskRoutes } from "./routes/tasks.js";
+import { tokenRoutes } from "./routes/tokens.js";
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -52,10 +54,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
   });
 
-  app.route("/v1", sessionRoutes(deps));
+  const tokenUse = new TokenUse(deps.db, log);
+  app.route("/v1", sessionRoutes(deps, tokenUse));
   app.use("/v1/*", async (c, next) => {
     if (c.req.method === "POST" && c.req.path === "/v1/nodes/join") return next();
-    c.set("identity", await authenticate(c, deps));
+    c.set("identity", await authenticate(c, deps, tokenUse));
     return next();
   });
 
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/v1", statusRoutes(deps));
   app.route("/v1", nodeRoutes(deps));
   app.route("/v1", joinKeyRoutes(deps));
+  app.route("/v1", tokenRoutes(deps));
   app.route("/v1", taskRoutes(deps));
   app.route("/v1", logRoutes(deps));
   app.route("/v1", askRoutes(deps));

@@ -1,8 +1,8 @@
 // Rows to API bodies (the protocol's view schemas).
-import type { AttemptView, FailureReason, JoinKeyView, NodeState, NodeView, TaskView } from "@muster/protocol";
+import type { AttemptView, FailureReason, JoinKeyView, NodeState, NodeView, Role, TaskView, TokenView } from "@muster/protocol";
 import type { ClaimRow, TaskRow } from "../claims/fencing.js";
 import type { NodeRow } from "../gateway/node-state.js";
-import type { joinKeys } from "../store/schema.js";
+import type { apiTokens, joinKeys } from "../store/schema.js";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -119,6 +119,17 @@ export function toJoinKeyView(row: typeof joinKeys.$inferSelect, now: number): J
     description: row.description,
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
+    revokedAt: iso(row.revokedAt),
+  };
+}
+
+export function toTokenView(row: typeof apiTokens.$inferSelect): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: iso(row.lastUsedAt),
     revokedAt: iso(row.revokedAt),
   };
 }

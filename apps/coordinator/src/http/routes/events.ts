@@ -22,6 +22,13 @@ export function eventRoutes(deps: AppDeps): Hono<Env> {
         aborted = true;
         wake?.();
       });
+      // A stream authenticates once; when its token is revoked, end it so the console reconnects and meets a 401.
+      const { tokenId } = c.get("identity");
+      const offRevoked = deps.bus.on("token.revoked", (e) => {
+        if (e.tokenId !== tokenId) return;
+        aborted = true;
+        wake?.();
+      });
       try {
         if (Number.isFinite(last)) {
           const missed = deps.feed.since(last);
@@ -44,6 +51,7 @@ export function eventRoutes(deps: AppDeps): Hono<Env> {
         }
       } finally {
         off();
+        offRevoked();
       }
     });
   });

@@ -4,13 +4,19 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readSession, SESSION_TTL_S, signSession } from "../../auth/session.js";
-import { authenticateToken, identityOf, type Identity } from "../../auth/tokens.js";
+import { authenticateToken, identityOf, type Identity, type TokenUse } from "../../auth/tokens.js";
 import { MusterError } from "../../errors.js";
 import { readJson, type AppDeps, type Env } from "../context.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export async function authenticate(c: Context<Env>, deps: AppDeps): Promise<Identity> {
+export async function authenticate(c: Context<Env>, deps: AppDeps, use?: TokenUse): Promise<Identity> {
+  const identity = await whoIsCalling(c, deps);
+  await use?.touch(identity.tokenId, deps.clock.now());
+  return identity;
+}
+
+async function whoIsCalling(c: Context<Env>, deps: AppDeps): Promise<Identity> {
   const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
   if (m) {
     const identity = await authenticateToken(deps.db, m[1]!);
@@ -29,13 +35,14 @@ export async function authenticate(c: Context<Env>, deps: AppDeps): Promise<Iden
   return identity;
 }
 
-export function sessionRoutes(deps: AppDeps): Hono<Env> {
+export function sessionRoutes(deps: AppDeps, use?: TokenUse): Hono<Env> {
   const app = new Hono<Env>();
 
   app.post("/session", async (c) => {
     const { token } = await readJson(c, SessionRequest);
     const identity = await authenticateToken(deps.db, token);
     if (!identity) throw new MusterError("unauthorized", "token is not valid");
+    await use?.touch(identity.tokenId, deps.clock.now());
     const cookie = await signSession(deps.sessionKey, identity.tokenId, Math.floor(deps.clock.now() / 1000));
     setCookie(c, SESSION_COOKIE, cookie, {
       httpOnly: true,
