@@ -2,7 +2,8 @@
 import { JoinKeyCreated, JoinKeyList, type JoinKeyView } from "@muster/protocol";
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api";
-import { Ago, ConfirmButton, CopyButton, Empty, ErrorBox, Labels, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
+import { SecretReveal } from "../components/secret-reveal";
+import { Ago, ConfirmButton, Empty, ErrorBox, Labels, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
 import { dateTime, parseDuration, parseLabels, roughly } from "../format";
 import { useResource } from "../live";
 import { useSession } from "../session";
@@ -172,35 +173,26 @@ function CreateForm({ onCreated }: { onCreated: (k: JoinKeyCreated) => void }) {
 }
 
 function Reveal({ created, onDismiss }: { created: JoinKeyCreated; onDismiss: () => void }) {
-  const command = `muster-node join ${location.origin} --name "$(hostname)" --key ${created.key}\nmuster-node start`;
   return (
-    <section className="card section reveal" aria-labelledby="reveal-heading" role="region">
-      <h2 id="reveal-heading">Join key {created.id} created</h2>
-      <p className="notice warn">This is the only time the key is shown. Copy it now.</p>
-      <h3>Key</h3>
-      <div className="secret">
-        <pre aria-label="Join key" data-testid="join-key">
-          {created.key}
-        </pre>
-        <CopyButton text={created.key} label="Copy key" />
-      </div>
-      <h3 className="section">On the machine to add</h3>
-      <div className="secret">
-        <pre aria-label="Join command" data-testid="join-command">
-          {command}
-        </pre>
-        <CopyButton text={command} label="Copy command" />
-      </div>
+    <SecretReveal
+      title={`Join key ${created.id} created`}
+      what="Join key"
+      noun="key"
+      secret={created.key}
+      commandHeading="On the machine to add"
+      command={`muster-node join ${location.origin} --name "$(hostname)" --key ${created.key}\nmuster-node start`}
+      commandLabel="Join command"
+      testIds={{ secret: "join-key", command: "join-command" }}
+      onDismiss={onDismiss}
+    >
       <p className="help">
         It may join {created.uses === 1 ? "once" : `${created.uses} times`} until {dateTime(created.expiresAt)}
-        {Object.keys(created.labels).length > 0 ? ", with the labels above" : ""}.
+        {Object.keys(created.labels).length > 0
+          ? `; its nodes get ${Object.entries(created.labels).map(([k, v]) => `${k}=${v}`).join(", ")}`
+          : ""}
+        .
       </p>
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onDismiss}>
-          Done
-        </button>
-      </div>
-    </section>
+    </SecretReveal>
   );
 }
 

@@ -2,7 +2,8 @@
 import { type Role, TokenCreated, TokenList, type TokenView } from "@muster/protocol";
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api";
-import { Ago, ConfirmButton, CopyButton, Empty, ErrorBox, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
+import { SecretReveal } from "../components/secret-reveal";
+import { Ago, ConfirmButton, Empty, ErrorBox, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
 import { useResource } from "../live";
 import { useSession } from "../session";
 
@@ -142,34 +143,20 @@ function CreateForm({ onCreated }: { onCreated: (t: TokenCreated) => void }) {
 }
 
 function Reveal({ created, onDismiss }: { created: TokenCreated; onDismiss: () => void }) {
-  const command = `muster login ${location.origin} --token ${created.token}`;
   return (
-    <section className="card section reveal" aria-labelledby="reveal-heading" role="region">
-      <h2 id="reveal-heading">
-        API token for {created.name} ({created.role}) created
-      </h2>
-      <p className="notice warn">This is the only time the token is shown. Copy it now.</p>
-      <h3>Token</h3>
-      <div className="secret">
-        <pre aria-label="API token" data-testid="api-token">
-          {created.token}
-        </pre>
-        <CopyButton text={created.token} label="Copy token" />
-      </div>
-      <h3 className="section">Sign in with the CLI</h3>
-      <div className="secret">
-        <pre aria-label="Login command" data-testid="login-command">
-          {command}
-        </pre>
-        <CopyButton text={command} label="Copy command" />
-      </div>
+    <SecretReveal
+      title={`API token for ${created.name} (${created.role}) created`}
+      what="API token"
+      noun="token"
+      secret={created.token}
+      commandHeading="Sign in with the CLI"
+      command={`muster login ${location.origin} --token ${created.token}`}
+      commandLabel="Login command"
+      testIds={{ secret: "api-token", command: "login-command" }}
+      onDismiss={onDismiss}
+    >
       <p className="help">Or paste the token on this console's sign-in page.</p>
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onDismiss}>
-          Done
-        </button>
-      </div>
-    </section>
+    </SecretReveal>
   );
 }
 
