@@ -363,6 +363,44 @@ describe.skipIf(missing !== null)(`the console in Chromium${missing ? ` (skipped
     expect((await api(c, "POST", `/v1/tasks/${queued.body.id}/cancel`, {})).status).toBe(200);
   });
 
+  it("i. keeps ten tabs of one browser live on one shared connection, every task log included", async () => {
+    // A browser allows six HTTP/1.1 connections per host; ten tabs that each held their own streams would starve.
+    const task = await api<any>(c, "POST", "/v1/tasks", {
+      agent: "exec",
+      name: "many-tabs",
+      argv: ["sh", "-c", "i=0; while [ $i -lt 60 ]; do i=$((i+1)); echo tick-$i; sleep 0.25; done"],
+      labels: { zone: "browser" },
+      maxAttempts: 1,
+    });
+    expect(task.status).toBe(201);
+    const first = await signedIn(`/tasks/${task.body.id}`);
+    const tabs = [first];
+    for (let i = 1; i < 10; i++) {
+      const tab = await first.context().newPage();
+      await tab.goto(i % 2 ? `/tasks/${task.body.id}` : "/");
+      tabs.push(tab);
+    }
+    const lastFleet = tabs.filter((_, i) => i > 0 && i % 2 === 0).at(-1)!;
+    const lastTask = tabs.at(-1)!;
+    const log = lastTask.getByRole("log", { name: "Task log" });
+    await expect.poll(textOf(log), { timeout: LIVE_MS }).toMatch(/tick-\d+/);
+    const seen = Number(/tick-(\d+)(?![\s\S]*tick-)/.exec(await textOf(log)())?.[1]);
+    // Still moving: later lines arrive in the tenth tab while the other nine stay open.
+    await expect.poll(async () => Number(/tick-(\d+)(?![\s\S]*tick-)/.exec(await textOf(log)())?.[1]), { timeout: LIVE_MS }).toBeGreaterThan(seen + 3);
+    // A node change reaches the last fleet tab too, and the tab holding the connection can close without the rest
+    // going stale.
+    await first.close();
+    try {
+      await api(c, "POST", `/v1/nodes/${encodeURIComponent(NODE)}/cordon`);
+      await expect.poll(textOf(nodeRow(lastFleet)), { timeout: LIVE_MS }).toContain("cordoned");
+    } finally {
+      await api(c, "POST", `/v1/nodes/${encodeURIComponent(NODE)}/uncordon`);
+    }
+    await expect.poll(textOf(nodeRow(lastFleet)), { timeout: LIVE_MS }).toMatch(/ready|busy/);
+    await shot(lastTask, "i-tenth-tab-log");
+    await api(c, "POST", `/v1/tasks/${task.body.id}/cancel`);
+  });
+
   it("g. can be used from the keyboard: skip link first, nav links reachable, every task form field labelled", async () => {
     const page = await signedIn("/");
     await page.goto("/");

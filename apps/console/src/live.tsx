@@ -20,6 +20,16 @@ const LiveContext = createContext<Live | null>(null);
 // Every event type of FleetEvent; a type left out here is an event the console never hears.
 const EVENT_TYPES = FleetEvent.options.map((o) => o.shape.type.value);
 const MAX_BACKOFF_MS = 8000;
+const CHANNEL = "muster.live";
+const LOCK = "muster.live.leader";
+
+/** What the tab holding the feed tells the others (and what they ask it). */
+type TabMessage =
+  | { kind: "event"; event: LiveEvent; id: string | null }
+  | { kind: "cursor"; id: string }
+  | { kind: "status"; status: LiveStatus; downSince: number | null }
+  | { kind: "status?" }
+  | { kind: "unauthorized" };
 
 export function LiveProvider({ children, onUnauthorized }: { children: ReactNode; onUnauthorized: () => void }) {
   const listeners = useRef(new Set<Listener>());
@@ -27,66 +37,113 @@ export function LiveProvider({ children, onUnauthorized }: { children: ReactNode
   const [downSince, setDownSince] = useState<number | null>(null);
 
   useEffect(() => {
-    let es: EventSource | null = null;
-    let lastId: string | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let attempt = 0;
-    let wasDown = false;
     let stopped = false;
+    let lastId: string | null = null;
+    let stopLeading: (() => void) | null = null;
+    let current: { status: LiveStatus; downSince: number | null } = { status: "connecting", downSince: null };
     const emit = (e: LiveEvent) => listeners.current.forEach((fn) => fn(e));
-
-    const connect = () => {
-      if (stopped) return;
-      es = new EventSource(`/v1/events${lastId ? `?after=${encodeURIComponent(lastId)}` : ""}`, { withCredentials: true });
-      es.addEventListener("open", () => {
-        attempt = 0;
-        setStatus("live");
-        setDownSince(null);
-        // Whatever happened while the feed was down (or the coordinator restarted), reload it all.
-        if (wasDown) emit({ type: "resync" });
-        wasDown = false;
-      });
-      es.addEventListener("hello", (m) => {
-        lastId = (m as MessageEvent).lastEventId || lastId;
-      });
-      for (const type of EVENT_TYPES) {
-        es.addEventListener(type, (m) => {
-          const msg = m as MessageEvent<string>;
-          if (msg.lastEventId) lastId = msg.lastEventId;
-          let data: unknown;
-          try {
-            data = JSON.parse(msg.data);
-          } catch {
-            return;
-          }
-          const parsed = FleetEvent.safeParse(data);
-          if (!parsed.success) return;
-          emit(parsed.data.type === "reset" ? { type: "resync" } : parsed.data);
-        });
-      }
-      es.addEventListener("error", () => {
-        // Reconnect on our own schedule (with the last id) instead of the browser's, so every failure looks the same.
-        es?.close();
-        es = null;
-        if (stopped) return;
-        wasDown = true;
-        setStatus("down");
-        setDownSince((d) => d ?? Date.now());
-        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt++);
-        timer = setTimeout(() => {
-          // A feed that fails because the session ended should end in the sign-in page, not retry forever.
-          api.get("/v1/whoami").then(connect, (err: unknown) => {
-            if (err instanceof ApiError && err.status === 401) onUnauthorized();
-            else connect();
-          });
-        }, delay);
-      });
+    const show = (s: typeof current) => {
+      current = s;
+      setStatus(s.status);
+      setDownSince(s.downSince);
     };
-    connect();
+    // Tabs of one browser share one feed: the tab holding the lock connects and passes everything on, so a person
+    // with many console tabs open does not use up the browser's six connections to the coordinator.
+    const shared = typeof BroadcastChannel !== "undefined" && typeof navigator.locks?.request === "function";
+    const channel = shared ? new BroadcastChannel(CHANNEL) : null;
+    const publish = (msg: TabMessage) => channel?.postMessage(msg);
+    channel?.addEventListener("message", (m: MessageEvent<TabMessage>) => {
+      const msg = m.data;
+      if (msg.kind === "event") {
+        lastId = msg.id ?? lastId;
+        emit(msg.event);
+      } else if (msg.kind === "cursor") lastId = msg.id;
+      else if (msg.kind === "status") show(msg);
+      else if (msg.kind === "status?" && stopLeading) publish({ kind: "status", ...current });
+      else if (msg.kind === "unauthorized") onUnauthorized();
+    });
+
+    const lead = () =>
+      new Promise<void>((resolve) => {
+        let es: EventSource | null = null;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let attempt = 0;
+        let wasDown = false;
+        let done = false;
+        stopLeading = () => {
+          done = true;
+          clearTimeout(timer);
+          es?.close();
+          resolve();
+        };
+        const report = (s: typeof current) => {
+          show(s);
+          publish({ kind: "status", ...s });
+        };
+        const deliver = (event: LiveEvent, id: string | null) => {
+          lastId = id ?? lastId;
+          emit(event);
+          publish({ kind: "event", event, id });
+        };
+        const connect = () => {
+          if (done) return;
+          es = new EventSource(`/v1/events${lastId ? `?after=${encodeURIComponent(lastId)}` : ""}`, { withCredentials: true });
+          es.addEventListener("open", () => {
+            attempt = 0;
+            report({ status: "live", downSince: null });
+            // Whatever happened while the feed was down (or the coordinator restarted), reload it all.
+            if (wasDown) deliver({ type: "resync" }, null);
+            wasDown = false;
+          });
+          es.addEventListener("hello", (m) => {
+            lastId = (m as MessageEvent).lastEventId || lastId;
+            if (lastId) publish({ kind: "cursor", id: lastId });
+          });
+          for (const type of EVENT_TYPES) {
+            es.addEventListener(type, (m) => {
+              const msg = m as MessageEvent<string>;
+              let data: unknown;
+              try {
+                data = JSON.parse(msg.data);
+              } catch {
+                return;
+              }
+              const parsed = FleetEvent.safeParse(data);
+              if (!parsed.success) return;
+              deliver(parsed.data.type === "reset" ? { type: "resync" } : parsed.data, msg.lastEventId || null);
+            });
+          }
+          es.addEventListener("error", () => {
+            // Reconnect on our own schedule (with the last id) instead of the browser's, so every failure looks the same.
+            es?.close();
+            es = null;
+            if (done) return;
+            wasDown = true;
+            report({ status: "down", downSince: current.downSince ?? Date.now() });
+            const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt++);
+            timer = setTimeout(() => {
+              // A feed that fails because the session ended should end in the sign-in page, not retry forever.
+              api.get("/v1/whoami").then(connect, (err: unknown) => {
+                if (!(err instanceof ApiError && err.status === 401)) return connect();
+                publish({ kind: "unauthorized" });
+                onUnauthorized();
+              });
+            }, delay);
+          });
+        };
+        connect();
+      });
+
+    const abort = new AbortController();
+    if (shared) {
+      navigator.locks.request(LOCK, { signal: abort.signal }, () => (stopped ? undefined : lead())).catch(() => {});
+      publish({ kind: "status?" });
+    } else void lead();
     return () => {
       stopped = true;
-      clearTimeout(timer);
-      es?.close();
+      abort.abort();
+      stopLeading?.();
+      channel?.close();
     };
   }, [onUnauthorized]);
 

@@ -1,13 +1,17 @@
-// A task's log, followed live over SSE: deduplicated by (attempt, seq), resumed after a drop, rendered by record kind.
-import { LogEnd, LogEntry, type AttemptView, type ClaimRecord } from "@muster/protocol";
+// A task's log, kept live by the console's shared event feed: read in pages after a cursor, deduplicated by
+// (attempt, seq), rendered by record kind.
+import { LogPage, type AttemptView, type ClaimRecord, type LogEntry, type TaskState } from "@muster/protocol";
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { api, qs } from "../api";
+import { useLiveEvents } from "../live";
 import { count, duration, usd } from "../format";
 import { joinArgv } from "./task-common";
 import "./tasks.css";
 
 /** The DOM keeps at most this many entries; older ones are dropped with a note. */
 const MAX_ENTRIES = 5000;
-const FLUSH_MS = 60;
+/** Entries per read; a longer backlog is read page after page. */
+const PAGE = 1000;
 const MAX_BACKOFF_MS = 10_000;
 
 interface Item {
@@ -18,27 +22,43 @@ interface Item {
 }
 type Status = "connecting" | "live" | "reconnecting" | "ended";
 
-export function TaskLog({ taskId, active, claims }: { taskId: string; active: boolean; claims: readonly AttemptView[] }) {
+export function TaskLog({
+  taskId,
+  active,
+  claims,
+  state,
+  exitCode,
+}: {
+  taskId: string;
+  active: boolean;
+  claims: readonly AttemptView[];
+  state: TaskState;
+  exitCode: number | null;
+}) {
   const [log, setLog] = useState<{ items: Item[]; dropped: number }>({ items: [], dropped: 0 });
   const [status, setStatus] = useState<Status>("connecting");
-  const [end, setEnd] = useState<LogEnd | null>(null);
-  const [gen, setGen] = useState(0);
   const seen = useRef(new Set<string>());
   const cursor = useRef<string | null>(null);
+  const pull = useRef<() => void>(() => {});
 
+  // The log is read in pages after the last cursor whenever the shared live feed says this task has new records
+  // (or changed state, or the feed resynced): no connection of its own, so any number of task tabs stay live.
   useEffect(() => {
-    let es: EventSource | null = null;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let flushTimer: ReturnType<typeof setTimeout> | undefined;
-    let tries = 0;
     let stopped = false;
-    let batch: Item[] = [];
+    let running = false;
+    let again = false;
+    let tries = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
 
-    const flush = () => {
-      flushTimer = undefined;
-      if (batch.length === 0) return;
-      const add = batch;
-      batch = [];
+    const append = (entries: readonly LogEntry[]) => {
+      const add: Item[] = [];
+      for (const e of entries) {
+        const key = `${e.attempt}:${e.record.seq}`;
+        if (seen.current.has(key)) continue;
+        seen.current.add(key);
+        add.push({ key, claimId: e.claimId, attempt: e.attempt, record: e.record });
+      }
+      if (add.length === 0) return;
       setLog((prev) => {
         const items = prev.items.concat(add);
         const over = items.length - MAX_ENTRIES;
@@ -46,81 +66,52 @@ export function TaskLog({ taskId, active, claims }: { taskId: string; active: bo
       });
     };
 
-    const connect = () => {
-      if (stopped) return;
-      const after = cursor.current;
-      setStatus((s) => (s === "live" || s === "ended" ? s : tries > 0 ? "reconnecting" : "connecting"));
-      const src = new EventSource(
-        `/v1/tasks/${encodeURIComponent(taskId)}/logs?follow=1${after ? `&after=${encodeURIComponent(after)}` : ""}`,
-        { withCredentials: true },
-      );
-      es = src;
-      src.addEventListener("open", () => {
-        tries = 0;
-        setStatus("live");
-      });
-      src.addEventListener("log", (m) => {
-        const msg = m as MessageEvent<string>;
-        let data: unknown;
-        try {
-          data = JSON.parse(msg.data);
-        } catch {
-          return;
+    const run = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      clearTimeout(retry);
+      try {
+        for (;;) {
+          const page = await api.get(`/v1/tasks/${encodeURIComponent(taskId)}/logs${qs({ after: cursor.current, limit: PAGE })}`, LogPage);
+          if (stopped) return;
+          append(page.entries);
+          cursor.current = page.nextCursor ?? cursor.current;
+          tries = 0;
+          if (page.entries.length < PAGE) {
+            setStatus(page.complete ? "ended" : "live");
+            break;
+          }
         }
-        const parsed = LogEntry.safeParse(data);
-        if (!parsed.success) return;
-        const e = parsed.data;
-        const key = `${e.attempt}:${e.record.seq}`;
-        cursor.current = msg.lastEventId || key;
-        if (seen.current.has(key)) return;
-        seen.current.add(key);
-        batch.push({ key, claimId: e.claimId, attempt: e.attempt, record: e.record });
-        tries = 0;
-        setStatus((st) => (st === "live" ? st : "live"));
-        flushTimer ??= setTimeout(flush, FLUSH_MS);
-      });
-      src.addEventListener("end", (m) => {
-        clearTimeout(flushTimer);
-        flush();
-        try {
-          const parsed = LogEnd.safeParse(JSON.parse((m as MessageEvent<string>).data));
-          setEnd(parsed.success ? parsed.data : null);
-        } catch {
-          setEnd(null);
-        }
-        setStatus("ended");
-        src.close();
-        es = null;
-      });
-      src.addEventListener("error", () => {
-        // Resume on our own schedule from the last cursor, so a drop never repeats or skips a record.
-        src.close();
-        es = null;
+      } catch {
         if (stopped) return;
+        // Resume from the last cursor, so a failed read never repeats or skips a record.
         setStatus("reconnecting");
-        retry = setTimeout(connect, Math.min(MAX_BACKOFF_MS, 1000 * 2 ** tries++));
-      });
+        retry = setTimeout(() => void run(), Math.min(MAX_BACKOFF_MS, 1000 * 2 ** tries++));
+      } finally {
+        running = false;
+        if (again && !stopped) {
+          again = false;
+          void run();
+        }
+      }
     };
-    connect();
+    pull.current = () => void run();
+    void run();
     return () => {
       stopped = true;
       clearTimeout(retry);
-      clearTimeout(flushTimer);
-      flush();
-      es?.close();
     };
-  }, [taskId, gen]);
+  }, [taskId]);
 
-  // A finished task that is retried runs again: follow its new attempt.
-  const wasActive = useRef(active);
-  useEffect(() => {
-    if (active && !wasActive.current && status === "ended") {
-      setEnd(null);
-      setStatus("connecting");
-      setGen((g) => g + 1);
-    }
-    wasActive.current = active;
-  }, [active, status]);
+  useLiveEvents((e) => {
+    if (e.type === "resync" || ((e.type === "records" || e.type === "task") && e.taskId === taskId)) pull.current();
+  });
+  // The task's own state (from the page) can move before the feed's event arrives here; read again then too.
+  useEffect(() => pull.current(), [state, active]);
+  const end = status === "ended" ? { state, exitCode } : null;
 
   const nodeOf = new Map(claims.map((c) => [c.claimId, c.nodeName]));
   const { items, dropped } = log;

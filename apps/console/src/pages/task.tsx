@@ -146,7 +146,7 @@ export function TaskPage({ id }: { id: string }) {
 
       <Overview t={t} />
 
-      <TaskLog key={t.id} taskId={t.id} active={active} claims={t.claims} />
+      <TaskLog key={t.id} taskId={t.id} active={active} claims={t.claims} state={t.state} exitCode={t.exitCode} />
 
       {(tellable && canAct) || (tells.data?.length ?? 0) > 0 ? (
         <TellSection taskId={t.id} tells={tells.data ?? []} canTell={tellable && canAct} onSent={tells.reload} />
