@@ -401,6 +401,38 @@ describe.skipIf(missing !== null)(`the console in Chromium${missing ? ` (skipped
     await api(c, "POST", `/v1/tasks/${task.body.id}/cancel`);
   });
 
+  it("j. refuses bad input in its forms with field errors and creates nothing", async () => {
+    const tasksBefore = (await api<any>(c, "GET", "/v1/tasks?limit=500")).body.tasks.length;
+    const keysBefore = (await api<any>(c, "GET", "/v1/join-keys")).body.joinKeys.length;
+
+    const page = await signedIn("/tasks");
+    await page.getByRole("button", { name: "New task" }).click();
+    await fill(page.getByLabel("Agent", { exact: true }), "exec");
+    await fill(page.getByLabel("Prompt", { exact: true }), "   ");
+    await fill(page.getByLabel("Timeout", { exact: true }), "soon");
+    await fill(page.getByLabel("Max attempts", { exact: true }), "0");
+    await page.getByRole("button", { name: "Submit task" }).click();
+    for (const label of ["Prompt", "Timeout", "Max attempts"])
+      await expect.poll(() => page.getByLabel(label, { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(textOf(main(page))).toContain("A whole number from 1 to 20.");
+    expect(new URL(page.url()).pathname).toBe("/tasks");
+    await shot(page, "j-task-form-errors");
+
+    await page.goto("/join-keys");
+    await fill(page.getByLabel("Uses", { exact: true }), "lots");
+    await fill(page.getByLabel("Expires in", { exact: true }), "soon");
+    await fill(page.getByLabel("Labels", { exact: true }), "gpu");
+    await page.getByRole("button", { name: "Create join key" }).click();
+    for (const label of ["Uses", "Expires in", "Labels"])
+      await expect.poll(() => page.getByLabel(label, { exact: true }).getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(textOf(main(page))).toContain("is not key=value");
+    expect(await page.getByTestId("join-key").count()).toBe(0);
+    await shot(page, "j-join-key-errors");
+
+    expect((await api<any>(c, "GET", "/v1/tasks?limit=500")).body.tasks.length).toBe(tasksBefore);
+    expect((await api<any>(c, "GET", "/v1/join-keys")).body.joinKeys.length).toBe(keysBefore);
+  });
+
   it("g. can be used from the keyboard: skip link first, nav links reachable, every task form field labelled", async () => {
     const page = await signedIn("/");
     await page.goto("/");
