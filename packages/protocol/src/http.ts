@@ -362,6 +362,10 @@ export const TellView = z.object({
 });
 export type TellView = z.infer<typeof TellView>;
 
+/** `GET /v1/tasks/:id/tells`. */
+export const TellList = z.object({ tells: z.array(TellView) });
+export type TellList = z.infer<typeof TellList>;
+
 // ---- console session and live events ------------------------------------------------------
 
 /** `POST /v1/session`: exchange an API token for an HttpOnly, SameSite=Strict session cookie. */

@@ -2,6 +2,7 @@
 import { JoinKeyCreated, JoinKeyList, type JoinKeyView } from "@muster/protocol";
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api";
+import { Field } from "../components/field";
 import { SecretReveal } from "../components/secret-reveal";
 import { Ago, ConfirmButton, Empty, ErrorBox, Labels, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
 import { dateTime, parseDuration, parseLabels, roughly } from "../format";
@@ -108,55 +109,22 @@ function CreateForm({ onCreated }: { onCreated: (k: JoinKeyCreated) => void }) {
     }
   };
 
-  const field = (id: keyof FormErrors) =>
-    errors[id] ? { "aria-invalid": true as const, "aria-describedby": `jk-${id}-error` } : { "aria-describedby": `jk-${id}-help` };
-  const fieldError = (id: keyof FormErrors) =>
-    errors[id] ? (
-      <p className="field-error" id={`jk-${id}-error`}>
-        {errors[id]}
-      </p>
-    ) : null;
-
   return (
     <form className="card" onSubmit={submit} noValidate aria-labelledby="create-heading">
       <h2 id="create-heading">Create a join key</h2>
       <div className="form-grid">
-        <div className="field">
-          <label htmlFor="jk-uses">Uses</label>
-          <input id="jk-uses" inputMode="numeric" value={uses} onChange={(e) => setUses(e.target.value)} {...field("uses")} />
-          {fieldError("uses") ?? (
-            <p className="help" id="jk-uses-help">
-              How many machines may join with it.
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="jk-ttl">Expires in</label>
-          <input id="jk-ttl" value={ttl} onChange={(e) => setTtl(e.target.value)} {...field("ttl")} />
-          {fieldError("ttl") ?? (
-            <p className="help" id="jk-ttl-help">
-              30m, 24h, 7d…
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="jk-labels">Labels</label>
-          <input id="jk-labels" value={labels} placeholder="gpu=true, region=eu" onChange={(e) => setLabels(e.target.value)} {...field("labels")} />
-          {fieldError("labels") ?? (
-            <p className="help" id="jk-labels-help">
-              Given to every node that joins with it.
-            </p>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="jk-description">Description</label>
-          <input id="jk-description" value={description} placeholder="build boxes in rack 4" onChange={(e) => setDescription(e.target.value)} {...field("description")} />
-          {fieldError("description") ?? (
-            <p className="help" id="jk-description-help">
-              Optional; for you, not the nodes.
-            </p>
-          )}
-        </div>
+        <Field id="jk-uses" label="Uses" error={errors.uses} help="How many machines may join with it.">
+          {(p) => <input {...p} inputMode="numeric" value={uses} onChange={(e) => setUses(e.target.value)} />}
+        </Field>
+        <Field id="jk-ttl" label="Expires in" error={errors.ttl} help="30m, 24h, 7d…">
+          {(p) => <input {...p} value={ttl} onChange={(e) => setTtl(e.target.value)} />}
+        </Field>
+        <Field id="jk-labels" label="Labels" error={errors.labels} help="Given to every node that joins with it.">
+          {(p) => <input {...p} value={labels} placeholder="gpu=true, region=eu" onChange={(e) => setLabels(e.target.value)} />}
+        </Field>
+        <Field id="jk-description" label="Description" error={errors.description} help="Optional; for you, not the nodes.">
+          {(p) => <input {...p} value={description} placeholder="build boxes in rack 4" onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
       </div>
       {errors.form && (
         <p className="field-error" role="alert">

@@ -8,6 +8,7 @@ import {
   TaskView,
 } from "@muster/protocol";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from "react";
+import { Field, type ControlProps } from "../components/field";
 import { api, ApiError, errorText } from "../api";
 import { useResource } from "../live";
 import { navigate } from "../router";
@@ -351,46 +352,5 @@ export function SubmitTaskForm({ onClose }: { onClose: () => void }) {
         </div>
       </form>
     </section>
-  );
-}
-
-interface ControlProps {
-  id: string;
-  name: string;
-  "aria-invalid": true | undefined;
-  "aria-describedby": string;
-}
-
-function Field({
-  id,
-  label,
-  help,
-  error,
-  className,
-  children,
-}: {
-  id: string;
-  label: string;
-  help?: ReactNode;
-  error?: string;
-  className?: string;
-  children: (p: ControlProps) => ReactNode;
-}) {
-  const describedBy = [error ? `${id}-error` : null, help ? `${id}-help` : null].filter(Boolean).join(" ");
-  return (
-    <div className={`field${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, name: id, "aria-invalid": error ? true : undefined, "aria-describedby": describedBy })}
-      {error && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
-      {help && (
-        <p id={`${id}-help`} className="help">
-          {help}
-        </p>
-      )}
-    </div>
   );
 }

@@ -106,3 +106,31 @@ export function TaskBadges({ task }: { task: Pick<TaskView, "state" | "waiting">
 export function tokensText(tokens: { input: number; output: number }): string {
   return `${tokens.input.toLocaleString()} in · ${tokens.output.toLocaleString()} out`;
 }
+
+/** A failure reason in words. */
+export function reasonText(reason: string): string {
+  const text: Record<string, string> = {
+    exit_code: "Exited with a non-zero code",
+    signal: "Killed by a signal",
+    timeout: "Timed out",
+    cancelled: "Cancelled",
+    lost: "The node was lost",
+    rejected: "No node would take it",
+    spawn_failed: "The agent could not be started",
+    interrupted: "The node daemon restarted under it",
+    revoked: "The coordinator took it back",
+    budget: "Its cost limit was crossed",
+    stuck: "No output for too long",
+    verify_failed: "The verify command failed",
+    not_approved: "Not approved",
+    workspace_failed: "The repository could not be checked out",
+  };
+  return text[reason] ?? reason.replace(/_/g, " ");
+}
+
+/** The message, unless it only repeats the exit code ("exited with code 3"). */
+export function extraMessage(x: { message: string | null; exitCode: number | null }): string | null {
+  if (!x.message) return null;
+  if (x.exitCode !== null && /^exited with (exit )?code -?\d+\.?$/i.test(x.message.trim())) return null;
+  return x.message;
+}

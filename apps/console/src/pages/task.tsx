@@ -6,28 +6,20 @@ import {
   isTerminalTaskState,
   TaskDetail,
   TaskView,
-  TellView,
-  type AttemptView,
 } from "@muster/protocol";
-import { useState, type FormEvent } from "react";
-import { api, ApiError, errorText } from "../api";
+import { useState } from "react";
+import { api, ApiError } from "../api";
 import { AskCard } from "../components/ask-card";
 import { ActionButton, Ago, ConfirmButton, CopyButton, Empty, ErrorBox, Loading, StateBadge, useTitle } from "../components/ui";
-import { clock, count, dateTime, duration, plural, shortId, usd } from "../format";
+import { count, dateTime, duration, plural, shortId, usd } from "../format";
 import { useResource } from "../live";
 import { Link } from "../router";
 import { useSession } from "../session";
-import { Elapsed, joinArgv, TaskBadges, taskTitle, tokensText } from "./task-common";
+import { Attempts } from "./task-attempts";
+import { Elapsed, extraMessage, joinArgv, reasonText, TaskBadges, taskTitle, tokensText } from "./task-common";
 import { TaskLog } from "./task-log";
+import { loadTells, TellSection } from "./task-tells";
 import "./tasks.css";
-
-/** `GET /v1/tasks/:id/tells` → { tells }. */
-async function loadTells(id: string): Promise<TellView[]> {
-  const res = await api.get<{ tells?: unknown }>(`/v1/tasks/${encodeURIComponent(id)}/tells`);
-  const parsed = TellView.array().safeParse(res.tells);
-  if (!parsed.success) throw new Error(`Unexpected answer from the tells of ${id}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-  return parsed.data;
-}
 
 export function TaskPage({ id }: { id: string }) {
   const { canAct } = useSession();
@@ -389,26 +381,6 @@ function selectorTerms(selector: string): string[] {
   return [...new Set((selector.match(/[^,(]+(\([^)]*\))?/g) ?? []).map((t) => t.trim()).filter(Boolean))];
 }
 
-function reasonText(reason: string): string {
-  const text: Record<string, string> = {
-    exit_code: "Exited with a non-zero code",
-    signal: "Killed by a signal",
-    timeout: "Timed out",
-    cancelled: "Cancelled",
-    lost: "The node was lost",
-    rejected: "No node would take it",
-    spawn_failed: "The agent could not be started",
-    interrupted: "The node daemon restarted under it",
-    revoked: "The coordinator took it back",
-    budget: "Its cost limit was crossed",
-    stuck: "No output for too long",
-    verify_failed: "The verify command failed",
-    not_approved: "Not approved",
-    workspace_failed: "The repository could not be checked out",
-  };
-  return text[reason] ?? reason.replace(/_/g, " ");
-}
-
 function PendingAsks({ asks, onAnswered }: { asks: AskView[]; onAnswered: () => void }) {
   return (
     <section className="section task-asks" aria-labelledby="task-asks">
@@ -422,198 +394,3 @@ function PendingAsks({ asks, onAnswered }: { asks: AskView[]; onAnswered: () => 
   );
 }
 
-function TellSection({
-  taskId,
-  tells,
-  canTell,
-  onSent,
-}: {
-  taskId: string;
-  tells: TellView[];
-  canTell: boolean;
-  onSent: () => void;
-}) {
-  const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [sent, setSent] = useState(false);
-  const submit = async (e?: FormEvent) => {
-    e?.preventDefault();
-    if (!text.trim()) {
-      setError("Type a message first.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setSent(false);
-    try {
-      await api.post(`/v1/tasks/${encodeURIComponent(taskId)}/tell`, { text }, TellView);
-      setText("");
-      setSent(true);
-      onSent();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section className="section" aria-labelledby="task-tell">
-      <h2 id="task-tell">{canTell ? "Message the worker" : "Messages to the worker"}</h2>
-      <div className="card">
-        {canTell && (
-          <form onSubmit={submit} noValidate className="tell-form">
-            <label htmlFor="tell-text">Message</label>
-            <p id="tell-help" className="help">
-              The worker reads it with <code>muster told</code>; agents that support steering pick it up on their next turn.
-            </p>
-            <div className="inline-form">
-              <textarea
-                id="tell-text"
-                rows={2}
-                value={text}
-                onChange={(e) => {
-                  setText(e.target.value);
-                  setSent(false);
-                }}
-                aria-invalid={error ? true : undefined}
-                aria-describedby={error ? "tell-error tell-help" : "tell-help"}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-                    e.preventDefault();
-                    void submit();
-                  }
-                }}
-              />
-              <button type="submit" className="btn" disabled={busy}>
-                {busy ? "Sending…" : "Send message"}
-              </button>
-            </div>
-            {error && (
-              <p id="tell-error" className="field-error" role="alert">
-                {error}
-              </p>
-            )}
-            <p className="help" role="status">
-              {sent ? "Sent. It shows as delivered once the node has it." : ""}
-            </p>
-          </form>
-        )}
-        {tells.length > 0 && (
-          <ul className="tell-list" aria-label="Messages sent">
-            {tells.map((m) => (
-              <li key={m.id}>
-                <span className="tell-text">{m.text}</span>
-                <span className="muted tell-meta">
-                  {m.from} · <Ago iso={m.createdAt} /> · <StateBadge state={m.state} />
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
-    </section>
-  );
-}
-
-function Attempts({ claims }: { claims: readonly AttemptView[] }) {
-  return (
-    <section className="section" aria-labelledby="task-attempts">
-      <h2 id="task-attempts">
-        Attempts <span className="muted">{claims.length}</span>
-      </h2>
-      {claims.length === 0 ? (
-        <p className="muted">No node has been offered this task yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table className="stack attempts-table">
-            <caption className="visually-hidden">Attempts</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Node</th>
-                <th scope="col" className="num">
-                  Token
-                </th>
-                <th scope="col">State</th>
-                <th scope="col">Offered</th>
-                <th scope="col">Accepted</th>
-                <th scope="col">Started</th>
-                <th scope="col">Finished</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {claims.map((c) => (
-                <tr key={c.claimId}>
-                  <td data-label="Attempt">
-                    <strong>{c.attempt}</strong>
-                  </td>
-                  <td data-label="Node">
-                    <Link to={`/tasks?node=${encodeURIComponent(c.nodeName)}`}>{c.nodeName}</Link>
-                  </td>
-                  <td data-label="Token" className="num">
-                    {c.token}
-                  </td>
-                  <td data-label="State">
-                    <StateBadge state={c.state} />
-                  </td>
-                  <td data-label="Offered" className="nowrap">
-                    <Time iso={c.offeredAt} />
-                  </td>
-                  <td data-label="Accepted" className="nowrap">
-                    <Time iso={c.acceptedAt} />
-                  </td>
-                  <td data-label="Started" className="nowrap">
-                    <Time iso={c.startedAt} />
-                  </td>
-                  <td data-label="Finished" className="nowrap">
-                    <Time iso={c.finishedAt} />
-                    {c.startedAt && c.finishedAt ? (
-                      <span className="muted"> ({duration(Date.parse(c.finishedAt) - Date.parse(c.startedAt))})</span>
-                    ) : null}
-                  </td>
-                  <td data-label="Outcome" className="outcome">
-                    <Outcome c={c} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
-function Time({ iso }: { iso: string | null }) {
-  if (!iso) return <span className="muted">—</span>;
-  return (
-    <time dateTime={iso} title={dateTime(iso)}>
-      {clock(iso)}
-    </time>
-  );
-}
-
-function Outcome({ c }: { c: AttemptView }) {
-  const parts: string[] = [];
-  if (c.exitCode !== null) parts.push(`exit ${c.exitCode}`);
-  if (c.signal) parts.push(c.signal);
-  // A non-zero exit code already says "exit_code".
-  if (c.reason && !(c.reason === "exit_code" && c.exitCode !== null)) parts.push(reasonText(c.reason).toLowerCase());
-  const message = extraMessage(c);
-  if (parts.length === 0 && !message) return <span className="muted">—</span>;
-  return (
-    <>
-      {parts.join(" · ")}
-      {message ? <span className="muted outcome-message">{message}</span> : null}
-    </>
-  );
-}
-
-/** The message, unless it only repeats the exit code ("exited with code 3"). */
-function extraMessage(x: { message: string | null; exitCode: number | null }): string | null {
-  if (!x.message) return null;
-  if (x.exitCode !== null && /^exited with (exit )?code -?\d+\.?$/i.test(x.message.trim())) return null;
-  return x.message;
-}

@@ -2,6 +2,7 @@
 import { type Role, TokenCreated, TokenList, type TokenView } from "@muster/protocol";
 import { useState, type FormEvent } from "react";
 import { api, errorText } from "../api";
+import { Field } from "../components/field";
 import { SecretReveal } from "../components/secret-reveal";
 import { Ago, ConfirmButton, Empty, ErrorBox, Loading, PageHeader, StateBadge, useTitle } from "../components/ui";
 import { useResource } from "../live";
@@ -94,39 +95,20 @@ function CreateForm({ onCreated }: { onCreated: (t: TokenCreated) => void }) {
     <form className="card" onSubmit={submit} noValidate aria-labelledby="create-heading">
       <h2 id="create-heading">Create an API token</h2>
       <div className="form-grid">
-        <div className="field">
-          <label htmlFor="tok-name">Name</label>
-          <input
-            id="tok-name"
-            value={name}
-            placeholder="alice, ci"
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={errors.name ? true : undefined}
-            aria-describedby={errors.name ? "tok-name-error" : "tok-name-help"}
-          />
-          {errors.name ? (
-            <p className="field-error" id="tok-name-error">
-              {errors.name}
-            </p>
-          ) : (
-            <p className="help" id="tok-name-help">
-              Who or what holds it; shown in this list and in the coordinator's log.
-            </p>
+        <Field id="tok-name" label="Name" error={errors.name} help="Who or what holds it; shown in this list and in the coordinator's log.">
+          {(p) => <input {...p} value={name} placeholder="alice, ci" onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field id="tok-role" label="Role" help={`${ROLES.find((r) => r.role === role)?.what}.`}>
+          {(p) => (
+            <select {...p} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((r) => (
+                <option key={r.role} value={r.role}>
+                  {r.role}
+                </option>
+              ))}
+            </select>
           )}
-        </div>
-        <div className="field">
-          <label htmlFor="tok-role">Role</label>
-          <select id="tok-role" value={role} onChange={(e) => setRole(e.target.value as Role)} aria-describedby="tok-role-help">
-            {ROLES.map((r) => (
-              <option key={r.role} value={r.role}>
-                {r.role}
-              </option>
-            ))}
-          </select>
-          <p className="help" id="tok-role-help">
-            {ROLES.find((r) => r.role === role)?.what}.
-          </p>
-        </div>
+        </Field>
       </div>
       {errors.form && (
         <p className="field-error" role="alert">
