@@ -4,16 +4,17 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClaimOffer, TaskSpec } from "@muster/protocol";
+import { afterEach, beforeEach } from "vitest";
 import { AgentCatalog } from "../agents/catalog.js";
 import { prepareMusterBin } from "../asks/cli-bin.js";
 import { AskHub } from "../asks/hub.js";
 import { AgentsConfig } from "../config.js";
-import type { NodeKeyPair } from "../identity/keys.js";
+import { generateNodeKeyPair, type NodeKeyPair } from "../identity/keys.js";
 import { createNodeTokenSigner } from "../identity/token.js";
 import { silentLogger } from "../log.js";
 import { recoverClaims } from "../supervisor/recovery.js";
 import { Supervisor } from "../supervisor/supervisor.js";
-import type { FakeCoordinator } from "./coordinator.fake.js";
+import { FakeCoordinator } from "./coordinator.fake.js";
 import type { Clock } from "./lease.js";
 import { DiskOutbox } from "./outbox.js";
 import { NodeSession, type SessionEnd } from "./session.js";
@@ -75,6 +76,30 @@ export async function startTestNode(coord: FakeCoordinator, keys: NodeKeyPair, o
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return { session, supervisor, outbox, asks, dataDir, running: session.run() };
+}
+
+export interface SessionFixture {
+  coord: FakeCoordinator;
+  keys: NodeKeyPair;
+  /** The node a test starts; its workers are stopped after the test. */
+  node: TestNode | null;
+}
+
+/** For each test of the file: a started fake coordinator and fresh node keys; afterwards, everything stopped. */
+export function useSessionFixture(): SessionFixture {
+  const f = { node: null } as SessionFixture;
+  beforeEach(async () => {
+    f.coord = new FakeCoordinator();
+    await f.coord.start();
+    f.keys = await generateNodeKeyPair();
+    f.node = null;
+  });
+  afterEach(async () => {
+    f.node?.session.stopWorkers();
+    await f.node?.running;
+    await f.coord.stop();
+  });
+  return f;
 }
 
 export function offer(n: number, argv: string[], task: Partial<TaskSpec> = {}): ClaimOffer {

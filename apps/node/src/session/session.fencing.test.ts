@@ -1,32 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClaimRecord } from "@muster/protocol";
-import { generateNodeKeyPair, type NodeKeyPair } from "../identity/keys.js";
 import { FakeClock } from "./clock.fake.js";
-import { DESIRED, FakeCoordinator } from "./coordinator.fake.js";
-import { isAlive, NODE, offer, ref, sleeper, startTestNode, type TestNode } from "./node.fake.js";
+import { DESIRED } from "./coordinator.fake.js";
+import { isAlive, NODE, offer, ref, sleeper, startTestNode, useSessionFixture } from "./node.fake.js";
 
-let coord: FakeCoordinator;
-let keys: NodeKeyPair;
-let node: TestNode | null;
-
-beforeEach(async () => {
-  coord = new FakeCoordinator();
-  await coord.start();
-  keys = await generateNodeKeyPair();
-  node = null;
-});
-
-afterEach(async () => {
-  node?.session.stopWorkers();
-  await node?.running;
-  await coord.stop();
-});
+const f = useSessionFixture();
 
 /** The pid from the claim's `started` record, once the worker runs. */
 async function workerPid(claimId: string): Promise<number> {
   let started: ClaimRecord | undefined;
   await expect
-    .poll(() => (started = node!.outbox.unacked(claimId).find((r) => r.kind === "started")), { timeout: 5000, interval: 10 })
+    .poll(() => (started = f.node!.outbox.unacked(claimId).find((r) => r.kind === "started")), { timeout: 5000, interval: 10 })
     .toBeDefined();
   return started?.kind === "started" ? started.pid! : 0;
 }
@@ -34,19 +18,19 @@ async function workerPid(claimId: string): Promise<number> {
 describe("self-fencing", () => {
   it("when the lease runs out, kills stop claims (SIGKILL after half the grace) as lost, keeps keep claims, and reconnects", async () => {
     const clock = new FakeClock();
-    node = await startTestNode(coord, keys, { clock });
-    await coord.welcome(50, { leaseMs: 5000, leaseGraceMs: 600 });
+    f.node = await startTestNode(f.coord, f.keys, { clock });
+    await f.coord.welcome(50, { leaseMs: 5000, leaseGraceMs: 600 });
     // Ignores SIGTERM, so only the SIGKILL after min(2 s, grace/2) = 300 ms ends it.
-    coord.send("claim.offer", offer(1, [NODE, "-e", "process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000)"]), { id: "o1" });
-    coord.send("claim.offer", sleeper(2, { onDisconnect: "keep" }), { id: "o2" });
+    f.coord.send("claim.offer", offer(1, [NODE, "-e", "process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000)"]), { id: "o1" });
+    f.coord.send("claim.offer", sleeper(2, { onDisconnect: "keep" }), { id: "o2" });
     const [stopPid, keepPid] = [await workerPid("clm_1"), await workerPid("clm_2")];
-    await expect.poll(() => node!.outbox.unacked("clm_1").some((r) => r.kind === "log"), { timeout: 5000, interval: 10 }).toBe(true);
+    await expect.poll(() => f.node!.outbox.unacked("clm_1").some((r) => r.kind === "log"), { timeout: 5000, interval: 10 }).toBe(true);
 
     // No heartbeat.ack renews the lease: it runs from the hello's send time.
     clock.advance(4999);
     await new Promise((r) => setTimeout(r, 100));
     expect(isAlive(stopPid)).toBe(true);
-    expect(coord.inbox.filter((m) => m.type === "hello")).toEqual([]);
+    expect(f.coord.inbox.filter((m) => m.type === "hello")).toEqual([]);
     const fencedAt = Date.now();
     clock.advance(1);
 
@@ -56,27 +40,27 @@ describe("self-fencing", () => {
     expect(isAlive(keepPid)).toBe(true);
 
     // The socket was dropped; the node comes back and reports both claims.
-    const hello = await coord.welcome();
+    const hello = await f.coord.welcome();
     expect(hello.payload.claims).toContainEqual(expect.objectContaining({ ...ref(2), phase: "running" }));
-    const done = await coord.take("claim.done");
+    const done = await f.coord.take("claim.done");
     expect(done.payload).toMatchObject({ ...ref(1), outcome: { status: "failed", reason: "lost", signal: "SIGKILL" } });
-    expect(node.supervisor.get("clm_2")?.phase).toBe("running");
+    expect(f.node.supervisor.get("clm_2")?.phase).toBe("running");
   });
 
   it("renews the lease from each acked heartbeat's send time and fences nothing while acks arrive", async () => {
     const clock = new FakeClock();
-    node = await startTestNode(coord, keys, { clock });
-    await coord.welcome(50, { leaseMs: 1000 });
-    coord.send("claim.offer", sleeper(1), { id: "o1" });
+    f.node = await startTestNode(f.coord, f.keys, { clock });
+    await f.coord.welcome(50, { leaseMs: 1000 });
+    f.coord.send("claim.offer", sleeper(1), { id: "o1" });
     const pid = await workerPid("clm_1");
     for (let i = 0; i < 5; i++) {
       clock.advance(600);
-      coord.inbox.length = 0;
-      const beat = await coord.take("heartbeat");
-      coord.send("heartbeat.ack", { leaseMs: 1000, desired: DESIRED }, { re: beat.id! });
-      await expect.poll(() => node!.session.leaseRemainingMs(), { timeout: 1000, interval: 5 }).toBe(1000);
+      f.coord.inbox.length = 0;
+      const beat = await f.coord.take("heartbeat");
+      f.coord.send("heartbeat.ack", { leaseMs: 1000, desired: DESIRED }, { re: beat.id! });
+      await expect.poll(() => f.node!.session.leaseRemainingMs(), { timeout: 1000, interval: 5 }).toBe(1000);
     }
     expect(isAlive(pid)).toBe(true);
-    expect(coord.inbox.filter((m) => m.type === "hello")).toEqual([]);
+    expect(f.coord.inbox.filter((m) => m.type === "hello")).toEqual([]);
   });
 });

@@ -1,30 +1,13 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClaimOffer, type ClaimRecord } from "@muster/protocol";
-import { generateNodeKeyPair, type NodeKeyPair } from "../identity/keys.js";
 import { silentLogger } from "../log.js";
-import { FakeCoordinator } from "./coordinator.fake.js";
-import { offer, ref, startTestNode, type TestNode } from "./node.fake.js";
+import { offer, ref, startTestNode, useSessionFixture } from "./node.fake.js";
 import { DiskOutbox } from "./outbox.js";
 
-let coord: FakeCoordinator;
-let keys: NodeKeyPair;
-let node: TestNode | null;
-
-beforeEach(async () => {
-  coord = new FakeCoordinator();
-  await coord.start();
-  keys = await generateNodeKeyPair();
-  node = null;
-});
-
-afterEach(async () => {
-  node?.session.stopWorkers();
-  await node?.running;
-  await coord.stop();
-});
+const f = useSessionFixture();
 
 const log = (seq: number): ClaimRecord => ({ seq, ts: 0, kind: "log", stream: "stdout", text: `l${seq}` });
 
@@ -41,20 +24,20 @@ describe("restart", () => {
     const outcome = { status: "succeeded" as const, exitCode: 0, signal: null, reason: null, message: null, workspace: null, verify: null };
     before.finished({ ...ref(2), lastSeq: 1, outcome, finishedAt: 1 });
 
-    node = await startTestNode(coord, keys, { dataDir });
-    const hello = await coord.welcome();
+    f.node = await startTestNode(f.coord, f.keys, { dataDir });
+    const hello = await f.coord.welcome();
     expect(hello.payload.claims).toEqual([
       { ...ref(1), phase: "interrupted", lastSeq: 3, waitingAsks: [], tellsReceived: [] },
       { ...ref(2), phase: "exited", lastSeq: 1, waitingAsks: [], tellsReceived: [] },
     ]);
-    const events = [await coord.take("claim.events"), await coord.take("claim.events")].map((f) => f.payload);
+    const events = [await f.coord.take("claim.events"), await f.coord.take("claim.events")].map((f) => f.payload);
     expect(events).toEqual(
       expect.arrayContaining([
         { ...ref(1), records: [log(2), log(3)] },
         { ...ref(2), records: [log(1)] },
       ]),
     );
-    const results = [await coord.take("claim.done"), await coord.take("claim.done")].map((f) => f.payload);
+    const results = [await f.coord.take("claim.done"), await f.coord.take("claim.done")].map((f) => f.payload);
     expect(results).toContainEqual(
       expect.objectContaining({
         ...ref(1),
@@ -64,10 +47,10 @@ describe("restart", () => {
     );
     expect(results).toContainEqual(expect.objectContaining({ ...ref(2), outcome: expect.objectContaining({ status: "succeeded" }) }));
 
-    coord.send("ack", { ...ref(1), seq: 3, done: true });
-    coord.send("ack", { ...ref(2), seq: 1, done: true });
-    coord.inbox.length = 0;
-    await expect.poll(async () => (await coord.take("heartbeat")).payload.claims, { timeout: 2000, interval: 1 }).toEqual([]);
+    f.coord.send("ack", { ...ref(1), seq: 3, done: true });
+    f.coord.send("ack", { ...ref(2), seq: 1, done: true });
+    f.coord.inbox.length = 0;
+    await expect.poll(async () => (await f.coord.take("heartbeat")).payload.claims, { timeout: 2000, interval: 1 }).toEqual([]);
     expect(existsSync(join(dataDir, "claims", "clm_1"))).toBe(false);
     expect(existsSync(join(dataDir, "claims", "clm_2"))).toBe(false);
   });
