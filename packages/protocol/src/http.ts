@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AgentInfo, ClaimRecord, VerifyResult, WorkspaceResult } from "./messages.js";
 import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
+import { ApproveTools, ToolAsk } from "./approvals.js";
 import { ApproveBefore, OnDisconnect, RetryableReason } from "./task.js";
 import { AgentName, Id, Iso, Labels, NodeName, parseLabelFilter } from "./values.js";
 
@@ -167,6 +168,9 @@ export const TaskView = z.object({
   idleTimeoutMs: z.number().int().nullable(),
   outputCapBytes: z.number().int().nullable(),
   approveBefore: ApproveBefore.nullable(),
+  /** Tools whose calls wait for a person's approval; null or absent: none. */
+  approveTools: ApproveTools.nullable().optional(),
+  approveToolsTimeoutMs: z.number().int().nullable().optional(),
   /** The worktree of the last attempt that reported one. */
   workspace: WorkspaceResult.nullable(),
   verifyResult: VerifyResult.nullable(),
@@ -323,6 +327,12 @@ export const AskView = z.object({
   answeredBy: z.string().nullable(),
   createdAt: Iso,
   answeredAt: Iso.nullable(),
+  /** A Claude Code tool call waiting for approval; null or absent for other asks. */
+  tool: ToolAsk.nullable().optional(),
+  /** The answerer's reason (a tool denial's, which the agent sees). */
+  reason: z.string().nullable().optional(),
+  /** Unanswered by then, the ask expires (a tool ask is then denied). */
+  expiresAt: Iso.nullable().optional(),
 });
 export type AskView = z.infer<typeof AskView>;
 
@@ -342,6 +352,8 @@ export const AnswerAskRequest = z
     answer: z.string().min(1).max(8000),
     /** Answer again an ask that already has an answer. */
     force: z.boolean().default(false),
+    /** Why; for a tool ask answered `deny`, the agent is told this. */
+    reason: z.string().min(1).max(2000).optional(),
   })
   .strict();
 export type AnswerAskRequest = z.infer<typeof AnswerAskRequest>;

@@ -1,3 +1,4 @@
+export * from "./approvals.js";
 export * from "./auth.js";
 export * from "./cli.js";
 export * from "./envelope.js";

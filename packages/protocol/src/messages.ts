@@ -1,5 +1,6 @@
 // Message catalogs, one per direction (DESIGN §3). Each entry is the zod schema of the payload.
 import { z } from "zod";
+import { ToolAsk } from "./approvals.js";
 import { ErrorCode } from "./errors.js";
 import { ClaimPhase, FailureReason } from "./states.js";
 import { TaskSpec } from "./task.js";
@@ -111,6 +112,10 @@ export const AskRecord = z.object({
   options: z.array(z.string().min(1).max(200)).max(20),
   /** Names an irreversible step this ask approves (merge, deploy, delete), or null. */
   gate: z.string().max(100).nullable(),
+  /** A Claude Code tool call waiting for approval (its options are the ToolAnswer values). */
+  tool: ToolAsk.optional(),
+  /** Unanswered by then, the ask is denied by its node and can no longer be answered. */
+  expiresAt: EpochMs.optional(),
 });
 export type AskRecord = z.infer<typeof AskRecord>;
 
@@ -276,6 +281,8 @@ export const AskAnswer = z.object({
   claimId: Id,
   answer: z.string().max(8000),
   answeredBy: z.string().max(200),
+  /** Why, in the answerer's words (a tool denial's reason, which the agent sees). */
+  reason: z.string().max(2000).optional(),
 });
 export type AskAnswer = z.infer<typeof AskAnswer>;
 

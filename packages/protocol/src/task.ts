@@ -1,5 +1,6 @@
 // The task as submitted, and the part of it a node needs to run one attempt.
 import { z } from "zod";
+import { ApproveTools, MAX_APPROVAL_TIMEOUT_MS } from "./approvals.js";
 import { PlacementPolicy } from "./states.js";
 import { AgentName, LabelKey, Labels } from "./values.js";
 
@@ -58,6 +59,10 @@ export const TaskSpec = z.object({
   outputCapBytes: z.number().int().positive().max(1024 * 1024 * 1024).nullable().default(null),
   /** Ask a person before the task counts as done (`done`) or before its verify step (`verify`). */
   approveBefore: ApproveBefore.nullable().default(null),
+  /** Claude Code asks a person before each call of these tools (`all` or names); absent: no tool asks. */
+  approveTools: ApproveTools.nullable().optional(),
+  /** An unanswered tool ask is denied after this long; absent: the node's default. */
+  approveToolsTimeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS).nullable().optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -103,6 +108,10 @@ export const CreateTaskRequest = z
     idleTimeoutMs: z.number().int().positive().max(7 * 86_400_000).optional(),
     outputCapBytes: z.number().int().positive().max(1024 * 1024 * 1024).optional(),
     approveBefore: ApproveBefore.optional(),
+    /** Ask a person before each call of these tools (agent claude only): `all` or names such as `["Bash","Write"]`. */
+    approveTools: ApproveTools.optional(),
+    /** An unanswered tool ask is denied after this long (default: the node's, 30 min). */
+    approveToolsTimeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -116,6 +125,10 @@ export const CreateTaskRequest = z
       ctx.addIssue({ code: "custom", path: ["spreadLabel"], message: "policy spread needs spreadLabel (the label to spread over)" });
     if (t.onDisconnect === "keep" && !t.idempotent)
       ctx.addIssue({ code: "custom", path: ["onDisconnect"], message: "onDisconnect keep is only allowed for idempotent tasks" });
+    if (t.approveTools !== undefined && t.agent !== "claude")
+      ctx.addIssue({ code: "custom", path: ["approveTools"], message: `approveTools works only with agent claude, not ${t.agent}` });
+    if (t.approveToolsTimeoutMs !== undefined && t.approveTools === undefined)
+      ctx.addIssue({ code: "custom", path: ["approveToolsTimeoutMs"], message: "approveToolsTimeoutMs needs approveTools" });
     if (t.agent === "exec") {
       if (!t.argv || t.argv.length === 0)
         ctx.addIssue({ code: "custom", path: ["argv"], message: "agent exec needs a non-empty argv" });
