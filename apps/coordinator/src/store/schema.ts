@@ -124,6 +124,9 @@ export const tasks = pgTable(
     idleTimeoutMs: bigint("idle_timeout_ms", { mode: "number" }),
     outputCapBytes: bigint("output_cap_bytes", { mode: "number" }),
     approveBefore: text("approve_before"),
+    /** `"all"` or tool names whose calls wait for approval; null: none. */
+    approveTools: jsonb("approve_tools").$type<"all" | string[]>(),
+    approveToolsTimeoutMs: bigint("approve_tools_timeout_ms", { mode: "number" }),
     /** The worktree and verify step of the last attempt that reported them. */
     workspace: jsonb("workspace").$type<WorkspaceResult>(),
     verifyResult: jsonb("verify_result").$type<VerifyResult>(),
@@ -207,9 +210,15 @@ export const asks = pgTable(
     question: text("question").notNull(),
     options: jsonb("options").$type<string[]>().notNull().default([]),
     gate: text("gate"),
+    /** A tool call waiting for approval: name, input and diff. */
+    tool: jsonb("tool").$type<{ name: string; input: unknown; diff: string | null }>(),
+    /** Unanswered by then, the ask expires. */
+    expiresAt: ts("expires_at"),
     state: text("state").notNull().default("pending"),
     answer: text("answer"),
     answeredBy: text("answered_by"),
+    /** The answerer's reason (a tool denial's). */
+    reason: text("reason"),
     createdAt: ts("created_at").notNull().defaultNow(),
     answeredAt: ts("answered_at"),
   },
