@@ -1,7 +1,7 @@
 // Asks: stored when a worker's ask record arrives, answered by a person, and handed back to the node in
 // every heartbeat ack until the worker has its answer (level-triggered, so a lost message heals itself).
 import type { AnswerAskRequest, AskAnswer, AskRecord, AskView, ClaimReport } from "@muster/protocol";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lte, or } from "drizzle-orm";
 import { MusterError } from "../errors.js";
 import type { Db, Executor, Tx } from "../store/db.js";
 import { asks } from "../store/schema.js";
@@ -27,6 +27,8 @@ export async function storeAsks(
         question: r.question,
         options: r.options,
         gate: r.gate,
+        tool: r.tool ?? null,
+        expiresAt: r.expiresAt !== undefined ? new Date(r.expiresAt) : null,
         createdAt: now,
       })),
     )
@@ -34,10 +36,25 @@ export async function storeAsks(
     .returning();
 }
 
+/**
+ * Pending asks whose deadline has passed become `expired` (their node has already denied them); returns those.
+ * Run before asks are read or answered, so no one sees or answers an ask its worker no longer waits on.
+ */
+export async function expireAsks(db: Executor, now: Date): Promise<AskRow[]> {
+  return db
+    .update(asks)
+    .set({ state: "expired", answeredAt: now })
+    .where(and(eq(asks.state, "pending"), isNotNull(asks.expiresAt), lte(asks.expiresAt, now)))
+    .returning();
+}
+
 export async function answerAsk(db: Db, id: string, req: AnswerAskRequest, who: string, now: Date): Promise<AskRow> {
   return db.transaction(async (tx) => {
     const [ask] = await tx.select().from(asks).where(eq(asks.id, id)).for("update");
     if (!ask) throw new MusterError("not_found", `no ask ${id}`);
+    const overdue = ask.state === "pending" && ask.expiresAt !== null && ask.expiresAt <= now;
+    if ((ask.state === "expired" || overdue) && ask.expiresAt)
+      throw new MusterError("invalid_state", `ask ${id} expired at ${ask.expiresAt.toISOString()} without an answer`);
     if (ask.state === "cancelled" || ask.state === "expired")
       throw new MusterError("invalid_state", `ask ${id} is ${ask.state}: its worker is gone`);
     if (ask.state === "answered" && !req.force)
@@ -46,7 +63,7 @@ export async function answerAsk(db: Db, id: string, req: AnswerAskRequest, who: 
       throw new MusterError("validation_failed", `answer must be one of: ${ask.options.join(", ")}`);
     const [row] = await tx
       .update(asks)
-      .set({ state: "answered", answer: req.answer, answeredBy: who, answeredAt: now })
+      .set({ state: "answered", answer: req.answer, answeredBy: who, answeredAt: now, reason: req.reason ?? null })
       .where(eq(asks.id, id))
       .returning();
     return row!;
@@ -67,7 +84,13 @@ export async function answersFor(db: Executor, reports: readonly ClaimReport[]):
 }
 
 export function toAnswer(r: AskRow): AskAnswer {
-  return { askId: r.id, claimId: r.claimId, answer: r.answer ?? "", answeredBy: r.answeredBy ?? "" };
+  return {
+    askId: r.id,
+    claimId: r.claimId,
+    answer: r.answer ?? "",
+    answeredBy: r.answeredBy ?? "",
+    ...(r.reason !== null ? { reason: r.reason } : {}),
+  };
 }
 
 /** A claim that ended takes its unanswered asks with it. */
@@ -78,13 +101,13 @@ export async function closeAsks(tx: Tx, claimId: string, now: Date): Promise<voi
     .where(and(eq(asks.claimId, claimId), eq(asks.state, "pending")));
 }
 
-/** Tasks among `ids` with a pending ask. */
-export async function waitingTasks(db: Executor, ids: readonly string[]): Promise<Set<string>> {
+/** Tasks among `ids` with a pending ask (one past its deadline no longer holds a worker). */
+export async function waitingTasks(db: Executor, ids: readonly string[], now: Date = new Date()): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db
     .selectDistinct({ taskId: asks.taskId })
     .from(asks)
-    .where(and(inArray(asks.taskId, [...ids]), eq(asks.state, "pending")));
+    .where(and(inArray(asks.taskId, [...ids]), eq(asks.state, "pending"), or(isNull(asks.expiresAt), gt(asks.expiresAt, now))));
   return new Set(rows.map((r) => r.taskId));
 }
 
@@ -103,5 +126,8 @@ export function toAskView(r: AskRow, nodeName: string | null): AskView {
     answeredBy: r.answeredBy,
     createdAt: r.createdAt.toISOString(),
     answeredAt: r.answeredAt ? r.answeredAt.toISOString() : null,
+    tool: r.tool ? { name: r.tool.name, input: r.tool.input, diff: r.tool.diff } : null,
+    reason: r.reason,
+    expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,
   };
 }

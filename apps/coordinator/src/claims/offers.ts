@@ -24,6 +24,8 @@ export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): Cla
       idleTimeoutMs: task.idleTimeoutMs,
       outputCapBytes: task.outputCapBytes,
       approveBefore: task.approveBefore as ClaimOffer["task"]["approveBefore"],
+      // Only when set, so offers of other tasks stay as they were.
+      ...(task.approveTools ? { approveTools: task.approveTools, approveToolsTimeoutMs: task.approveToolsTimeoutMs } : {}),
     },
   };
 }

@@ -72,6 +72,8 @@ export function toTaskView(row: TaskRow, nodeName: string | null, waiting = fals
     idleTimeoutMs: row.idleTimeoutMs,
     outputCapBytes: row.outputCapBytes,
     approveBefore: row.approveBefore as TaskView["approveBefore"],
+    approveTools: row.approveTools,
+    approveToolsTimeoutMs: row.approveToolsTimeoutMs,
     workspace: row.workspace,
     verifyResult: row.verifyResult,
     state: row.state as TaskView["state"],

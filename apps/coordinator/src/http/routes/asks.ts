@@ -2,7 +2,7 @@
 import { AnswerAskRequest, AskListQuery } from "@muster/protocol";
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { answerAsk, toAnswer, toAskView, type AskRow } from "../../asks/asks.js";
+import { answerAsk, expireAsks, toAnswer, toAskView, type AskRow } from "../../asks/asks.js";
 import { MusterError } from "../../errors.js";
 import type { Executor } from "../../store/db.js";
 import { nodeNames } from "../../store/queries.js";
@@ -17,9 +17,15 @@ async function views(db: Executor, rows: AskRow[]) {
 export function askRoutes(deps: AppDeps): Hono<Env> {
   const { db, clock, journal } = deps;
   const app = new Hono<Env>();
+  // Asks past their deadline are expired before anyone reads or answers them.
+  const expireDue = async () => {
+    for (const r of await expireAsks(db, new Date(clock.now())))
+      journal.ask({ askId: r.id, taskId: r.taskId, claimId: r.claimId, state: r.state });
+  };
 
   app.get("/asks", async (c) => {
     const q = readQuery(c, AskListQuery);
+    await expireDue();
     const where: SQL[] = [];
     if (q.state) where.push(eq(asks.state, q.state));
     if (q.taskId) where.push(eq(asks.taskId, q.taskId));
@@ -39,6 +45,7 @@ export function askRoutes(deps: AppDeps): Hono<Env> {
           const off = deps.bus.on("ask.changed", () => (off(), resolve()));
           setTimeout(() => (off(), resolve()), Math.min(2000, deadline - Date.now()));
         });
+        await expireDue();
         rows = await read();
       }
     }
@@ -46,6 +53,7 @@ export function askRoutes(deps: AppDeps): Hono<Env> {
   });
 
   app.get("/asks/:id", async (c) => {
+    await expireDue();
     const [row] = await db.select().from(asks).where(eq(asks.id, c.req.param("id")));
     if (!row) throw new MusterError("not_found", `no ask ${c.req.param("id")}`);
     return c.json((await views(db, [row]))[0]);
@@ -54,6 +62,7 @@ export function askRoutes(deps: AppDeps): Hono<Env> {
   app.post("/asks/:id/answer", async (c) => {
     const who = requireRole(c, "operator");
     const req = await readJson(c, AnswerAskRequest);
+    await expireDue();
     const row = await answerAsk(db, c.req.param("id"), req, who.name, new Date(clock.now()));
     deps.log.info({ askId: row.id, taskId: row.taskId, by: who.name }, "ask answered");
     journal.ask({ askId: row.id, taskId: row.taskId, claimId: row.claimId, state: row.state });

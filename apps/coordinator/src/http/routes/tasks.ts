@@ -85,6 +85,8 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
         idleTimeoutMs: req.idleTimeoutMs ?? null,
         outputCapBytes: req.outputCapBytes ?? null,
         approveBefore: req.approveBefore ?? null,
+        approveTools: req.approveTools ?? null,
+        approveToolsTimeoutMs: req.approveToolsTimeoutMs ?? null,
         queuedAt: new Date(now),
         createdBy: who.name,
         createdAt: new Date(now),
