@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AskRecord, CreateTaskRequest, LocalRequest } from "./index.js";
+import { AskRecord, CreateTaskRequest, LocalRequest, summarizeToolInput } from "./index.js";
 
 const claude = { agent: "claude", prompt: "fix the bug" };
 
@@ -33,5 +33,17 @@ describe("tool asks on the wire", () => {
   it("lets a local ask carry a tool and a timeout", () => {
     const req = LocalRequest.parse({ op: "ask", secret: "s", question: "Allow Bash?", tool: { name: "Bash", input: {} }, timeoutMs: 60_000 });
     expect(req).toMatchObject({ op: "ask", timeoutMs: 60_000, tool: { name: "Bash" } });
+  });
+});
+
+describe("summarizeToolInput", () => {
+  it("says the command of a Bash call and the file of an edit on one line", () => {
+    expect(summarizeToolInput("Bash", { command: "npm test\n  && echo ok" })).toBe("npm test && echo ok");
+    expect(summarizeToolInput("Write", { file_path: "src/a.ts", content: "x" })).toBe("src/a.ts");
+  });
+
+  it("falls back to the input as JSON, cut to the length asked for", () => {
+    expect(summarizeToolInput("Custom", { a: 1 })).toBe('{"a":1}');
+    expect(summarizeToolInput("Custom", { a: "x".repeat(50) }, 10)).toBe('{"a":"xxx…');
   });
 });

@@ -51,3 +51,23 @@ export const PermissionDecision = z.discriminatedUnion("behavior", [
   z.object({ behavior: z.literal("deny"), message: z.string() }),
 ]);
 export type PermissionDecision = z.infer<typeof PermissionDecision>;
+
+const oneLine = (text: string, max: number): string => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+/** One line saying what a tool call does: a Bash command, the file an edit touches, else its input as JSON. */
+export function summarizeToolInput(name: string, input: unknown, max = 160): string {
+  const fields = input !== null && typeof input === "object" ? (input as Record<string, unknown>) : {};
+  const pick = (key: string) => (typeof fields[key] === "string" ? (fields[key] as string) : null);
+  const text = (name === "Bash" ? pick("command") : null) ?? pick("file_path") ?? pick("notebook_path") ?? pick("path") ?? pick("url") ?? pick("pattern");
+  if (text !== null) return oneLine(text, max);
+  let json: string;
+  try {
+    json = JSON.stringify(input) ?? "";
+  } catch {
+    json = String(input);
+  }
+  return oneLine(json, max);
+}

@@ -1,6 +1,6 @@
 // How a worker-side feature (an approval gate, `muster ask`) reaches a person: the ask is recorded durably as a
 // claim record, and the promise settles when the coordinator hands back the answer.
-import type { AskRecord, ClaimReport } from "@muster/protocol";
+import type { AskRecord, ClaimReport, ToolAsk } from "@muster/protocol";
 
 export interface AskQuestion {
   question: string;
@@ -8,12 +8,17 @@ export interface AskQuestion {
   options: string[];
   /** The irreversible step this approves (merge, deploy, done), or null. */
   gate: string | null;
+  /** A tool call waiting for approval. */
+  tool?: ToolAsk;
+  /** Unanswered after this long, the ask expires and its asker gets an AskExpiredError. */
+  timeoutMs?: number;
 }
 
 export interface AskReply {
   askId: string;
   answer: string;
   answeredBy: string;
+  reason?: string;
 }
 
 export interface AskChannel {

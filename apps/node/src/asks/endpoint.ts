@@ -133,9 +133,11 @@ export class LocalEndpoint {
         return this.reply(socket, errorResponse(err));
       }
     }
-    const { question, options, gate } = req;
-    this.opts.handlers.ask({ question, options, gate }, signal).then(
-      ({ askId, answer, answeredBy }) => this.reply(socket, { op: "answer", askId, answer, answeredBy }),
+    const { question, options, gate, tool, timeoutMs } = req;
+    const asked = { question, options, gate, ...(tool ? { tool } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+    this.opts.handlers.ask(asked, signal).then(
+      ({ askId, answer, answeredBy, reason }) =>
+        this.reply(socket, { op: "answer", askId, answer, answeredBy, ...(reason !== undefined ? { reason } : {}) }),
       (err: unknown) => this.reply(socket, errorResponse(err)),
     );
   }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../log.js";
 import type { AskRecordBody } from "./channel.js";
-import { AskRelay, ClaimEndedError, MAX_OPEN_ASKS, TooManyAsksError } from "./relay.js";
+import { AskExpiredError, AskRelay, ClaimEndedError, MAX_OPEN_ASKS, TooManyAsksError } from "./relay.js";
 
 function relay() {
   let n = 0;
@@ -80,5 +80,38 @@ describe("ask relay", () => {
     r.open("clm_1", (record) => (records.push(record), true));
     void r.ask("clm_1", q());
     expect(records[0]!.askId).toMatch(/^ask_[A-Za-z0-9_-]{16}$/);
+  });
+});
+
+describe("tool asks", () => {
+  const toolAsk = { question: "Allow Bash: ls", options: ["allow", "deny", "allow-for-task"], gate: null, tool: { name: "Bash", input: { command: "ls" }, diff: null } };
+
+  it("records the tool call and its deadline, and hands back the answer's reason", async () => {
+    const records: AskRecordBody[] = [];
+    const r = new AskRelay({ log: silentLogger(), newId: () => "ask_t", now: () => 1_000 });
+    r.open("clm_1", (record) => (records.push(record), true));
+    const asked = r.ask("clm_1", { ...toolAsk, timeoutMs: 60_000 });
+    expect(records[0]).toMatchObject({ askId: "ask_t", tool: { name: "Bash", input: { command: "ls" } }, expiresAt: 61_000 });
+    r.answer({ askId: "ask_t", claimId: "clm_1", answer: "deny", answeredBy: "ana", reason: "not now" });
+    await expect(asked).resolves.toEqual({ askId: "ask_t", answer: "deny", answeredBy: "ana", reason: "not now" });
+    r.close("clm_1");
+  });
+
+  it("expires an unanswered ask at its deadline: the asker is refused and the ask is no longer waiting", async () => {
+    vi.useFakeTimers();
+    try {
+      const { r } = relay();
+      const asked = r.ask("clm_1", { ...toolAsk, timeoutMs: 5_000 });
+      const refused = expect(asked).rejects.toBeInstanceOf(AskExpiredError);
+      vi.advanceTimersByTime(4_999);
+      expect(r.waiting("clm_1")).toEqual(["ask_1"]);
+      vi.advanceTimersByTime(1);
+      await refused;
+      expect(r.waiting("clm_1")).toEqual([]);
+      // An answer that comes after the deadline is not applied.
+      expect(r.answer(answer("ask_1", "allow"))).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -17,6 +17,18 @@ export class ClaimEndedError extends Error {
   }
 }
 
+/** Nobody answered within the ask's time limit; it can no longer be answered. */
+export class AskExpiredError extends Error {
+  override readonly name = "AskExpiredError";
+  readonly code = "ask_expired";
+  constructor(
+    readonly askId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`ask ${askId} got no answer within ${Math.round(timeoutMs / 1000)}s`);
+  }
+}
+
 export class TooManyAsksError extends Error {
   override readonly name = "TooManyAsksError";
   readonly code = "too_many_asks";
@@ -37,6 +49,8 @@ interface OpenAsk {
   waiters: Set<Waiter>;
   /** An answer that came while nobody waited; the next identical ask gets it at once. */
   answer: AskReply | null;
+  /** Expires the ask when it has a time limit. */
+  timer: NodeJS.Timeout | null;
 }
 
 interface ClaimAsks {
@@ -46,21 +60,25 @@ interface ClaimAsks {
 
 export const newAskId = (): string => `ask_${randomBytes(12).toString("base64url")}`;
 
-const keyOf = ({ question, options, gate }: AskQuestion): string => JSON.stringify([question, options, gate]);
+const keyOf = ({ question, options, gate, tool }: AskQuestion): string => JSON.stringify([question, options, gate, tool ?? null]);
 
 export interface AskRelayOptions {
   log: Logger;
   newId?: () => string;
+  /** The clock an ask's deadline is stamped with. */
+  now?: () => number;
 }
 
 export class AskRelay implements AskChannel {
   private readonly claims = new Map<string, ClaimAsks>();
   private readonly log: Logger;
   private readonly newId: () => string;
+  private readonly now: () => number;
 
-  constructor({ log, newId = newAskId }: AskRelayOptions) {
+  constructor({ log, newId = newAskId, now = Date.now }: AskRelayOptions) {
     this.log = log;
     this.newId = newId;
+    this.now = now;
   }
 
   open(claimId: string, append: AppendAskRecord): void {
@@ -77,7 +95,10 @@ export class AskRelay implements AskChannel {
     if (!claim) return;
     this.claims.delete(claimId);
     const ended = new ClaimEndedError(claimId);
-    for (const ask of claim.asks.values()) for (const waiter of ask.waiters) waiter.reject(ended);
+    for (const ask of claim.asks.values()) {
+      if (ask.timer) clearTimeout(ask.timer);
+      for (const waiter of ask.waiters) waiter.reject(ended);
+    }
   }
 
   /**
@@ -94,7 +115,7 @@ export class AskRelay implements AskChannel {
       return Promise.reject(err as Error);
     }
     if (open.answer) {
-      claim.asks.delete(open.askId);
+      this.forget(claim, open);
       return Promise.resolve(open.answer);
     }
     return new Promise<AskReply>((resolve, reject) => {
@@ -115,16 +136,16 @@ export class AskRelay implements AskChannel {
   }
 
   /** Applies an answer once; a copy of it (a later heartbeat ack) or one for an ask not held here is ignored. */
-  answer({ askId, claimId, answer, answeredBy }: AskAnswer): boolean {
+  answer({ askId, claimId, answer, answeredBy, reason }: AskAnswer): boolean {
     const claim = this.claims.get(claimId);
     const open = claim?.asks.get(askId);
     if (!claim || !open || open.answer) return false;
-    const reply: AskReply = { askId, answer, answeredBy };
+    const reply: AskReply = { askId, answer, answeredBy, ...(reason !== undefined ? { reason } : {}) };
     if (open.waiters.size === 0) {
       open.answer = reply;
       return true;
     }
-    claim.asks.delete(askId);
+    this.forget(claim, open);
     for (const waiter of open.waiters) waiter.resolve(reply);
     return true;
   }
@@ -148,11 +169,38 @@ export class AskRelay implements AskChannel {
   private raise(claimId: string, claim: ClaimAsks, question: AskQuestion): OpenAsk {
     if (claim.asks.size >= MAX_OPEN_ASKS) throw new TooManyAsksError(claimId);
     const askId = this.newId();
-    const recorded = claim.append({ kind: "ask", askId, question: question.question, options: question.options, gate: question.gate });
+    const { timeoutMs, tool } = question;
+    const recorded = claim.append({
+      kind: "ask",
+      askId,
+      question: question.question,
+      options: question.options,
+      gate: question.gate,
+      ...(tool ? { tool } : {}),
+      ...(timeoutMs !== undefined ? { expiresAt: this.now() + timeoutMs } : {}),
+    });
     if (!recorded) throw new ClaimEndedError(claimId);
-    const open: OpenAsk = { askId, key: keyOf(question), waiters: new Set(), answer: null };
+    const open: OpenAsk = { askId, key: keyOf(question), waiters: new Set(), answer: null, timer: null };
+    if (timeoutMs !== undefined) {
+      open.timer = setTimeout(() => this.expire(claim, open, timeoutMs), timeoutMs);
+      open.timer.unref();
+    }
     claim.asks.set(askId, open);
-    this.log.info({ claimId, askId, gate: question.gate, options: question.options.length }, "ask raised");
+    this.log.info({ claimId, askId, gate: question.gate, tool: tool?.name, options: question.options.length }, "ask raised");
     return open;
+  }
+
+  private forget(claim: ClaimAsks, open: OpenAsk): void {
+    if (open.timer) clearTimeout(open.timer);
+    claim.asks.delete(open.askId);
+  }
+
+  /** Its time is up: the ask leaves the claim (no longer reported as waiting) and its askers are refused. */
+  private expire(claim: ClaimAsks, open: OpenAsk, timeoutMs: number): void {
+    if (claim.asks.get(open.askId) !== open || open.answer) return;
+    claim.asks.delete(open.askId);
+    this.log.info({ askId: open.askId, timeoutMs }, "ask expired unanswered");
+    const expired = new AskExpiredError(open.askId, timeoutMs);
+    for (const waiter of open.waiters) waiter.reject(expired);
   }
 }
