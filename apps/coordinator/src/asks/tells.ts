@@ -41,17 +41,19 @@ export function toTellView(r: TellRow): TellView {
   };
 }
 
-/** Marks the tells the node reports as delivered, and returns the ones for its claims it still lacks. */
+/**
+ * Marks the tells the node reports as delivered, and returns the ones for its claims it still lacks. `reports` must
+ * be claims of the reporting node: a tell counts as delivered only when listed under its own claim.
+ */
 export async function reconcileTells(db: Executor, reports: readonly ClaimReport[], now: Date): Promise<TellMessage[]> {
   const claimIds = reports.map((r) => r.claimId);
   if (claimIds.length === 0) return [];
-  const received = reports.flatMap((r) => r.tellsReceived);
-  if (received.length > 0)
-    await db.update(tells).set({ deliveredAt: now }).where(and(inArray(tells.id, received), isNull(tells.deliveredAt)));
+  const received = new Set(reports.flatMap((r) => r.tellsReceived.map((tellId) => `${r.claimId}/${tellId}`)));
   const open = await db
     .select()
     .from(tells)
     .where(and(inArray(tells.claimId, claimIds), isNull(tells.deliveredAt)));
-  const got = new Set(received);
-  return open.filter((t) => !got.has(t.id)).map(toTellMessage);
+  const delivered = open.filter((t) => received.has(`${t.claimId}/${t.id}`)).map((t) => t.id);
+  if (delivered.length > 0) await db.update(tells).set({ deliveredAt: now }).where(inArray(tells.id, delivered));
+  return open.filter((t) => !received.has(`${t.claimId}/${t.id}`)).map(toTellMessage);
 }

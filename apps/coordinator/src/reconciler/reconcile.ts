@@ -83,10 +83,17 @@ export async function reconcileClaims(
           })),
         });
     }
-    out.answers = await answersFor(tx, reports);
-    out.tells = await reconcileTells(tx, reports, opts.now);
+    // Asks and tells are private to the claim's node: a report of another node's claim gets neither.
+    const owned = reports.filter((r) => ownedBy(nodeId, r, byId.get(r.claimId)));
+    out.answers = await answersFor(tx, owned);
+    out.tells = await reconcileTells(tx, owned, opts.now);
     return out;
   });
+}
+
+/** The report names a claim of this node, with its token: the same test fencing applies to every claim message. */
+function ownedBy(nodeId: string, r: ClaimReport, claim: ClaimRow | undefined): boolean {
+  return claim !== undefined && claim.nodeId === nodeId && claim.token === r.token && claim.taskId === r.taskId;
 }
 
 function diffReported(
@@ -98,7 +105,7 @@ function diffReported(
   opts: ReconcileOptions,
 ): boolean {
   const ref = { claimId: r.claimId, taskId: r.taskId, token: r.token };
-  if (!claim || !task || claim.nodeId !== nodeId || claim.token !== r.token || claim.taskId !== r.taskId) {
+  if (!claim || !task || !ownedBy(nodeId, r, claim)) {
     out.revoke.push({ ...ref, reason: "unknown", message: "the coordinator has no such claim for this node" });
     return false;
   }
