@@ -3,6 +3,7 @@
 import { FleetEvent } from "@muster/protocol";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { api, ApiError } from "./api";
+import { coalesce } from "./coalesce";
 
 export type LiveStatus = "connecting" | "live" | "down";
 /** A fleet event, or `resync` after the feed was down or reset: every page reloads. */
@@ -196,7 +197,6 @@ export function useResource<T>(
   const gen = useRef(0);
   const inFlight = useRef(false);
   const again = useRef(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const run = useCallback(() => {
     if (inFlight.current) {
@@ -226,10 +226,11 @@ export function useResource<T>(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
+  // Reload once events pause, but at least every second under a steady stream.
+  const reload = useMemo(() => coalesce(run, 150, 1000), [run]);
   useLiveEvents((e) => {
     if (e.type !== "resync" && !relevant(e)) return;
-    clearTimeout(timer.current);
-    timer.current = setTimeout(run, 150);
+    reload.trigger();
   });
 
   useEffect(() => {
@@ -237,7 +238,7 @@ export function useResource<T>(
     const t = setInterval(run, opts.pollMs);
     return () => clearInterval(t);
   }, [opts.pollMs, run]);
-  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(() => () => reload.cancel(), [reload]);
 
   return { ...state, reload: run };
 }
