@@ -10,7 +10,12 @@ import { nodeJwtIds, nodes } from "../store/schema.js";
 export type NodeRow = typeof nodes.$inferSelect;
 
 /** Allowed difference between the node's clock and ours when checking iat/exp. */
-const CLOCK_TOLERANCE_S = 30;
+export const CLOCK_TOLERANCE_S = 30;
+/**
+ * Oldest `iat` accepted. With `exp - iat` capped this also bounds how long a signed token stays usable, however its
+ * `exp` was chosen; jose refuses an `iat` more than the tolerance in the future along with it.
+ */
+export const NODE_JWT_MAX_AGE_S = NODE_JWT_MAX_TTL_S;
 
 export async function verifyNodeJwt(db: Db, token: string, opts: { audience: string; clock: Clock }): Promise<NodeRow> {
   let nodeId: string | undefined;
@@ -33,6 +38,7 @@ export async function verifyNodeJwt(db: Db, token: string, opts: { audience: str
       issuer: nodeId,
       requiredClaims: ["exp", "iat", "jti"],
       clockTolerance: CLOCK_TOLERANCE_S,
+      maxTokenAge: NODE_JWT_MAX_AGE_S,
       currentDate: new Date(now),
     }));
   } catch (err) {
