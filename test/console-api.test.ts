@@ -11,6 +11,7 @@ async function readEvents(
   headers: Record<string, string>,
   enough: (events: { event: string; id: string; data: any }[]) => boolean,
   timeoutMs = 10_000,
+  onEvents: (events: { event: string; id: string; data: any }[]) => void = () => {},
 ) {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), timeoutMs);
@@ -30,6 +31,7 @@ async function readEvents(
         const f = Object.fromEntries(block.split("\n").filter((l) => !l.startsWith(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()]));
         if (f.event) events.push({ event: f.event, id: f.id ?? "", data: JSON.parse(f.data ?? "null") });
       }
+      onEvents(events);
     }
   } finally {
     clearTimeout(timer);
@@ -75,9 +77,12 @@ describe.each(kinds)("console API on %s", (kind) => {
 
   it("streams fleet changes as server-sent events and resumes after a dropped connection", async () => {
     const headers = { authorization: `Bearer ${c.token}` };
-    const first = (async () =>
-      readEvents(`${c.url}/v1/events`, headers, (es) => es.some((e) => e.event === "task")))();
-    await new Promise((r) => setTimeout(r, 300));
+    let opened = () => {};
+    const hello = new Promise<void>((resolve) => (opened = resolve));
+    const first = readEvents(`${c.url}/v1/events`, headers, (es) => es.some((e) => e.event === "task"), 10_000, (es) => {
+      if (es.some((e) => e.event === "hello")) opened();
+    });
+    await hello;
     const t1 = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["true"], selector: "nowhere=true" });
     const got = await first;
     const taskEvent = got.find((e) => e.event === "task")!;

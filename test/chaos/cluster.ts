@@ -51,6 +51,8 @@ export class ChaosCluster {
   readonly nodes: ChaosNode[] = [];
   readonly timeline: string[] = [];
   readonly stampsFile: string;
+  /** Workers submitted with `hold` wait for this file before they exit (see `release`). */
+  readonly holdFile: string;
   readonly coordDir: string;
   url = "";
   token = "";
@@ -63,6 +65,7 @@ export class ChaosCluster {
     readonly db: TestDatabase,
   ) {
     this.stampsFile = join(dir, "stamps");
+    this.holdFile = join(dir, "release");
     this.coordDir = join(dir, "coordinator");
     writeFileSync(this.stampsFile, "");
   }
@@ -186,14 +189,22 @@ export class ChaosCluster {
 
   // ---- tasks and workers ----
 
-  async submit(lines: number, opts: { maxAttempts?: number } = {}): Promise<string> {
+  /** With `hold`, the worker prints its lines and then waits for `release()` before it exits. */
+  async submit(lines: number, opts: { maxAttempts?: number; hold?: boolean } = {}): Promise<string> {
     const name = `chaos-${this.submitted.length + 1}`;
-    const body = { name, agent: "exec", argv: workerArgv(this.stampsFile, { lines }), maxAttempts: opts.maxAttempts ?? 10, timeoutMs: 120_000 };
+    const argv = workerArgv(this.stampsFile, { lines, ...(opts.hold ? { holdFile: this.holdFile } : {}) });
+    const body = { name, agent: "exec", argv, maxAttempts: opts.maxAttempts ?? 10, timeoutMs: 120_000 };
     const res = await api<{ id: string }>(this, "POST", "/v1/tasks", body);
     if (res.status !== 201) throw new Error(`submit ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     this.submitted.push({ taskId: res.body.id, lines, name });
     this.history.push({ ev: "submit", taskId: res.body.id, incarnation: TEST_SOURCE, time: Date.now() });
     return res.body.id;
+  }
+
+  /** Lets every held worker exit once it has printed its lines. */
+  release(): void {
+    writeFileSync(this.holdFile, "");
+    this.note("release held workers");
   }
 
   stamps(): Stamp[] {

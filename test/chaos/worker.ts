@@ -4,15 +4,22 @@
 export interface WorkerPlan {
   /** Numbered stdout lines the worker prints, one every ~50 ms. */
   lines: number;
+  /**
+   * After its lines, the worker does not exit until this file exists: a scenario releases it once its fault has
+   * landed, so the claims it aimed at are still running however slow the machine is.
+   */
+  holdFile?: string;
 }
 
 /**
  * argv for an exec task. Stamps are `<kind> <taskId> <claimId> <ns>` with kind start|alive|end; the TERM trap
  * stamps `end` too, so a stopped worker leaves its last moment behind.
  */
+const shQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
 export function workerArgv(stampsFile: string, plan: WorkerPlan): string[] {
   const script = [
-    `f='${stampsFile.replace(/'/g, "'\\''")}'`,
+    `f=${shQuote(stampsFile)}`,
     `t="$MUSTER_TASK_ID"; c="$MUSTER_CLAIM_ID"`,
     `stamp() { echo "$1 $t $c $(date +%s%N)" >> "$f"; }`,
     `trap 'stamp end; exit 143' TERM`,
@@ -21,6 +28,7 @@ export function workerArgv(stampsFile: string, plan: WorkerPlan): string[] {
     `stamp start`,
     `i=1`,
     `while [ $i -le ${plan.lines} ]; do echo "line $t $i"; stamp alive; sleep 0.05; i=$((i+1)); done`,
+    ...(plan.holdFile ? [`while [ ! -e ${shQuote(plan.holdFile)} ]; do sleep 0.05; done`] : []),
     `stamp end`,
   ].join("\n");
   return ["sh", "-c", script, "chaos-worker"];

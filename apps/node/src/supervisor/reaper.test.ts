@@ -37,6 +37,19 @@ function startScript(graceMs = 300): ChildProcess {
   return child;
 }
 
+/** Waits until the worker runs its own program, with its claim in its environment (not the parent's copy). */
+async function execed(pid: number, claimId: string): Promise<void> {
+  await expect
+    .poll(() => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`MUSTER_CLAIM_ID=${claimId}`);
+      } catch {
+        return false;
+      }
+    }, { timeout: 5000, interval: 10 })
+    .toBe(true);
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
 
@@ -49,8 +62,9 @@ describe.skipIf(process.platform !== "linux")("reaper", () => {
     const reaper = startScript();
     const a = worker("clm_a", "sleep 30 & exec sleep 30");
     const b = worker("clm_b");
+    await execed(a, "clm_a");
+    await execed(b, "clm_b");
     reaper.stdin!.write(`watch clm_a\npgid clm_a ${a}\nwatch clm_b\npgid clm_b ${b}\nunwatch clm_b\n`);
-    await new Promise((r) => setTimeout(r, 100));
     reaper.stdin!.end();
     await expect.poll(() => isAlive(a), { timeout: 2000, interval: 10 }).toBe(false);
     expect(await exited(reaper)).toBe(0);
@@ -60,8 +74,8 @@ describe.skipIf(process.platform !== "linux")("reaper", () => {
   it("SIGKILLs a group that ignores SIGTERM once the grace is over", async () => {
     const reaper = startScript(300);
     const stubborn = worker("clm_a", "trap '' TERM; sleep 30 & wait");
+    await execed(stubborn, "clm_a");
     reaper.stdin!.write(`watch clm_a\npgid clm_a ${stubborn}\n`);
-    await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     reaper.stdin!.end();
     await expect.poll(() => isAlive(stubborn), { timeout: 3000, interval: 10 }).toBe(false);
@@ -71,8 +85,8 @@ describe.skipIf(process.platform !== "linux")("reaper", () => {
   it("finds a watched claim's process by its environment when its group was never reported", async () => {
     const reaper = startScript();
     const loner = worker("clm_a");
+    await execed(loner, "clm_a");
     reaper.stdin!.write("watch clm_a\n");
-    await new Promise((r) => setTimeout(r, 100));
     reaper.stdin!.end();
     await expect.poll(() => isAlive(loner), { timeout: 2000, interval: 10 }).toBe(false);
   });
@@ -86,7 +100,6 @@ describe.skipIf(process.platform !== "linux")("reaper", () => {
     const first = reaper.pid!;
     process.kill(first, "SIGKILL");
     await expect.poll(() => reaper.pid !== undefined && reaper.pid !== first, { timeout: 3000, interval: 10 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 100));
     await reaper.close();
     await expect.poll(() => isAlive(pid), { timeout: 2000, interval: 10 }).toBe(false);
   });
