@@ -29,16 +29,33 @@ async function whoIsCalling(c: Context<Env>, deps: AppDeps): Promise<Identity> {
   const identity = tokenId ? await identityOf(deps.db, tokenId) : null;
   if (!identity) throw new MusterError("unauthorized", "session is not valid; sign in again");
   // SameSite=Strict keeps other sites' requests from carrying the cookie; an Origin check backs it up.
-  const origin = c.req.header("origin");
-  if (!SAFE.has(c.req.method) && origin && new URL(origin).host !== c.req.header("host"))
-    throw new MusterError("forbidden", "cross-origin request refused");
+  if (!SAFE.has(c.req.method) && crossOrigin(c)) throw new MusterError("forbidden", "cross-origin request refused");
   return identity;
+}
+
+/**
+ * True when a browser says the request comes from a page of another origin. Browsers send Origin on every POST;
+ * clients that are not browsers send none and pass. `Origin: null` (sandboxed frames, redirects, file: pages) is an
+ * origin we cannot vouch for, so it counts as cross-origin.
+ */
+export function crossOrigin(c: Context): boolean {
+  const origin = c.req.header("origin");
+  if (origin === undefined) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true;
+  }
+  return host === "" || host !== c.req.header("host");
 }
 
 export function sessionRoutes(deps: AppDeps, use?: TokenUse): Hono<Env> {
   const app = new Hono<Env>();
 
   app.post("/session", async (c) => {
+    // Another site must not sign a browser in with the attacker's token (login CSRF).
+    if (crossOrigin(c)) throw new MusterError("forbidden", "cross-origin sign-in refused");
     const { token } = await readJson(c, SessionRequest);
     const identity = await authenticateToken(deps.db, token);
     if (!identity) throw new MusterError("unauthorized", "token is not valid");
