@@ -76,6 +76,14 @@ export const WorkspacesConfig = z
   .strict();
 export type WorkspacesConfig = z.infer<typeof WorkspacesConfig>;
 
+/** Tool approvals of Claude Code workers (tasks with approveTools). */
+export const ApprovalsConfig = z
+  .object({
+    /** An unanswered tool ask is denied after this long, unless its task sets its own. */
+    timeout: DurationText.default("30m"),
+  })
+  .strict();
+
 export const NodeConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -97,6 +105,7 @@ export const NodeConfig = z
     agents: AgentsConfig.prefault({}),
     /** Git worktrees of tasks with a repository: what is kept after a claim ends. */
     workspaces: WorkspacesConfig.prefault({}),
+    approvals: ApprovalsConfig.prefault({}),
     joinedAt: z.string().optional(),
   })
   .strict();

@@ -101,7 +101,7 @@ function findMusterBin(config: NodeConfig, dataDir: string, log: Logger): string
 async function detectAgents(config: NodeConfig, env: NodeJS.ProcessEnv): Promise<AgentCatalog> {
   const versionEnv: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "LANG"]) if (env[name]) versionEnv[name] = env[name]!;
-  return AgentCatalog.detect(config.agents, { pathEnv: env.PATH ?? "", versionEnv });
+  return AgentCatalog.detect(config.agents, { pathEnv: env.PATH ?? "", versionEnv, approvalTimeoutMs: parseDuration(config.approvals.timeout) });
 }
 
 /** First SIGTERM/SIGINT drains; a second stops the workers. */

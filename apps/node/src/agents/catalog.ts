@@ -1,5 +1,6 @@
 // The agents this node can run: `exec`, enabled presets and custom templates whose executable exists.
-import type { AgentInfo, TaskSpec } from "@muster/protocol";
+import { DEFAULT_APPROVAL_TIMEOUT_MS, type AgentInfo, type TaskSpec } from "@muster/protocol";
+import { mcpConfigPath, writeApprovalMcpConfig } from "../approvals/mcp-config.js";
 import type { AgentsConfig } from "../config.js";
 import { findExecutable, readVersion } from "./detect.js";
 import { PRESET_NAMES, PRESETS, promptArgument, type PresetName } from "./presets.js";
@@ -18,6 +19,8 @@ export interface AgentEntry {
   command(run: AgentRun): string[];
   /** The preset whose machine-readable stdout is parsed into records; null for exec and custom agents. */
   format: PresetName | null;
+  /** Writes what the command line refers to into the claim's dir (the MCP config of tool approvals). */
+  prepare?(run: AgentRun): Promise<void>;
 }
 
 export type AgentCheck =
@@ -32,6 +35,9 @@ interface Candidate {
   command(path: string, run: AgentRun): string[];
 }
 
+/** Tool approvals: claude gets the claim's MCP config when its task has approveTools. */
+const approvalConfig = ({ task, workdir }: AgentRun): string | null => (task.approveTools ? mcpConfigPath(workdir) : null);
+
 function candidates(config: AgentsConfig): Candidate[] {
   const out: Candidate[] = [];
   for (const name of PRESET_NAMES) {
@@ -42,9 +48,9 @@ function candidates(config: AgentsConfig): Candidate[] {
       kind: "preset",
       executable: preset.executable,
       format: name,
-      command: (path, { task }) => [
+      command: (path, run) => [
         path,
-        ...preset.args({ prompt: promptArgument(task.prompt ?? ""), model: task.model, thinking: task.thinking }),
+        ...preset.args({ prompt: promptArgument(run.task.prompt ?? ""), model: run.task.model, thinking: run.task.thinking, mcpConfig: approvalConfig(run) }),
       ],
     });
   }
@@ -68,6 +74,11 @@ function candidates(config: AgentsConfig): Candidate[] {
   return out.filter((c) => !config.disabled.includes(c.name));
 }
 
+async function prepareApprovals({ task, workdir }: AgentRun, defaultTimeoutMs: number): Promise<void> {
+  if (!task.approveTools) return;
+  await writeApprovalMcpConfig(workdir, { approveTools: task.approveTools, timeoutMs: task.approveToolsTimeoutMs ?? defaultTimeoutMs });
+}
+
 export interface DetectOptions {
   pathEnv: string;
   cwd?: string;
@@ -76,6 +87,8 @@ export interface DetectOptions {
   versionTimeoutMs?: number;
   /** Env for the `--version` runs; agent CLIs are often scripts that need PATH and HOME. */
   versionEnv?: Record<string, string>;
+  /** How long a tool ask waits for an answer when its task does not say. */
+  approvalTimeoutMs?: number;
 }
 
 const EXEC_AGENT: AgentEntry = {
@@ -97,7 +110,9 @@ export class AgentCatalog {
             ? null
             : await readVersion(path, { timeoutMs: opts.versionTimeoutMs ?? 2000, env: opts.versionEnv ?? {} });
         const limit = config.limits[c.name] ?? null;
-        return { info: { name: c.name, kind: c.kind, version, limit }, command: (run) => c.command(path, run), format: c.format };
+        const entry: AgentEntry = { info: { name: c.name, kind: c.kind, version, limit }, command: (run) => c.command(path, run), format: c.format };
+        if (c.format === "claude") entry.prepare = (run) => prepareApprovals(run, opts.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+        return entry;
       }),
     );
     const entries = new Map<string, AgentEntry>();
@@ -127,6 +142,8 @@ export class AgentCatalog {
     } else if (!task.prompt) {
       return { ok: false, reason: "invalid_task", message: `agent ${task.agent} needs a prompt` };
     }
+    if (task.approveTools && agent.format !== "claude")
+      return { ok: false, reason: "invalid_task", message: `approveTools needs the claude preset; agent ${task.agent} here is not it` };
     return { ok: true, agent };
   }
 }

@@ -1,4 +1,5 @@
 // Built-in agents: each CLI's unattended, machine-readable command line (fixtures/agents/README.md).
+import { APPROVAL_PERMISSION_TOOL } from "@muster/protocol";
 
 export const PRESET_NAMES = ["claude", "codex", "opencode", "pi"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -9,6 +10,8 @@ export interface PresetRun {
   prompt: string;
   model: string | null;
   thinking: string | null;
+  /** The claim's MCP config for tool approvals (claude only); null or absent: no tool asks. */
+  mcpConfig?: string | null;
 }
 
 export interface Preset {
@@ -21,14 +24,16 @@ const flag = (name: string, value: string | null): string[] => (value ? [name, v
 export const PRESETS: Record<PresetName, Preset> = {
   claude: {
     executable: "claude",
-    // --verbose is required with -p and stream-json; acceptEdits lets it edit files without a prompt.
-    args: ({ prompt, model, thinking }) => [
+    // --verbose is required with -p and stream-json; acceptEdits lets it edit files without a prompt. With tool
+    // approvals every call that needs permission (edits too) goes to the approval server, which allows unlisted tools.
+    args: ({ prompt, model, thinking, mcpConfig }) => [
       "-p",
       "--output-format",
       "stream-json",
       "--verbose",
-      "--permission-mode",
-      "acceptEdits",
+      ...(mcpConfig
+        ? ["--permission-mode", "default", "--mcp-config", mcpConfig, "--permission-prompt-tool", APPROVAL_PERMISSION_TOOL]
+        : ["--permission-mode", "acceptEdits"]),
       ...flag("--model", model),
       ...flag("--effort", thinking),
       prompt,

@@ -83,6 +83,7 @@ async function prepareWorkdir(ctx: AttemptContext, { task, workdir, promptFile }
     await mkdir(dirname(promptFile), { recursive: true });
     await writeFile(promptFile, task.prompt, { mode: 0o600 });
   }
+  await ctx.agent.prepare?.({ task, workdir, promptFile });
   return prepared;
 }
 
