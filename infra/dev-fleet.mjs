@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: a dev fleet in one command. The coordinator on the embedded database under ./.muster/,
-// plus one local node joined automatically. Ctrl-C stops both; running it again reuses the same data.
+// plus one local node joined automatically. Ctrl-C (or closing the terminal) stops both; running it again reuses
+// the same data, and stops what a fleet that died without cleaning up left running.
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -14,11 +15,17 @@ const url = `http://127.0.0.1:${port}`;
 const coordDir = join(home, "coordinator");
 const nodeConfig = join(home, "node.json");
 const bin = (app, name) => join(root, "apps", app, "bin", `${name}.js`);
+const fleetFile = join(home, "fleet.json");
 
 let coordinator;
 let node;
 let stopping = false;
 const say = (line) => process.stdout.write(`${line}\n`);
+/** Before anything was started: nothing to stop. */
+const refuse = (line) => {
+  process.stderr.write(`muster dev fleet: ${line}\n`);
+  process.exit(1);
+};
 const fail = (line) => {
   process.stderr.write(`muster dev fleet: ${line}\n`);
   shutdown(1);
@@ -28,6 +35,71 @@ mkdirSync(home, { recursive: true });
 for (const [app, name] of [["coordinator", "muster-coordinator"], ["node", "muster-node"], ["cli", "muster"]]) {
   if (!existsSync(join(root, "apps", app, "dist", "main.js")))
     fail(`${name} is not built; run npm ci (or npm run build) first`);
+}
+
+/** The command line of a live process, or null when there is none with that pid. */
+function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return "";
+    } catch {
+      return null;
+    }
+  }
+}
+
+const ours = (pid, script) => typeof pid === "number" && (commandLine(pid) ?? "").includes(script);
+
+async function waitGone(pid, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (commandLine(pid) !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return commandLine(pid) === null;
+}
+
+/**
+ * Another `npm start` on this directory is refused; processes left by one that died without stopping them (its
+ * terminal closed under an older version, a SIGKILL) are stopped, so this start can take their place.
+ */
+async function takeOverDirectory() {
+  if (!existsSync(fleetFile)) return;
+  let last;
+  try {
+    last = JSON.parse(readFileSync(fleetFile, "utf8"));
+  } catch {
+    return;
+  }
+  if (last.pid !== process.pid && ours(last.pid, "dev-fleet"))
+    refuse(`a dev fleet is already running from ${home} (pid ${last.pid}); stop it first (Ctrl-C in its terminal, or kill ${last.pid})`);
+  const left = [
+    ["coordinator", last.coordinator, "muster-coordinator"],
+    ["node", last.node, "muster-node"],
+  ].filter(([, pid, script]) => ours(pid, script));
+  if (left.length === 0) return;
+  say(`  found a stale dev fleet (${left.map(([name, pid]) => `${name} pid ${pid}`).join(", ")}); stopping it`);
+  // The node first, so it can hand its results to the coordinator before that goes too.
+  for (const [name, pid] of left) {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {}
+    }
+    if (!(await waitGone(pid, 15_000))) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+      if (!(await waitGone(pid, 5_000))) refuse(`the stale ${name} (pid ${pid}) does not stop; kill it and start again`);
+    }
+  }
+}
+
+function recordFleet() {
+  const fleet = { pid: process.pid, coordinator: coordinator?.pid ?? null, node: node?.pid ?? null, port: Number(port) };
+  writeFileSync(fleetFile, JSON.stringify(fleet) + "\n");
 }
 
 const children = new Set();
@@ -87,11 +159,26 @@ async function ensureJoined(token) {
   return name;
 }
 
+let interrupts = 0;
+// SIGHUP: the terminal closed. The children have process groups of their own, so it reaches only us.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      for (const c of children) c.kill("SIGKILL");
+      process.exit(130);
+    }
+    say("\n  stopping the fleet…");
+    void shutdown(0);
+  });
+}
+await takeOverDirectory();
 const logEnv = { MUSTER_LOG_LEVEL: process.env.MUSTER_LOG_LEVEL ?? "info" };
 coordinator = run("coordinator", [bin("coordinator", "muster-coordinator"), "start", "--data-dir", coordDir, "--port", port], { env: logEnv });
 coordinator.on("exit", (code) => {
   if (!stopping) fail(`the coordinator stopped unexpectedly (code ${code})`);
 });
+recordFleet();
 
 await waitHealthy(60_000);
 const token = (process.env.MUSTER_ADMIN_TOKEN ?? readFileSync(join(coordDir, "admin.token"), "utf8")).trim();
@@ -105,6 +192,7 @@ node = run("node", [bin("node", "muster-node"), "start", "--config", nodeConfig]
 node.on("exit", (code) => {
   if (!stopping) fail(`the local node stopped unexpectedly (code ${code})`);
 });
+recordFleet();
 
 say("");
 say("  Muster dev fleet is running");
@@ -138,21 +226,16 @@ async function shutdown(code) {
   stopping = true;
   await stopChild(node, "SIGTERM", 15_000);
   await stopChild(coordinator, "SIGTERM", 10_000);
+  forgetFleet();
   process.exit(code);
 }
 
-let interrupts = 0;
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      for (const c of children) c.kill("SIGKILL");
-      process.exit(130);
-    }
-    say("\n  stopping the fleet…");
-    void shutdown(0);
-  });
+function forgetFleet() {
+  try {
+    if (JSON.parse(readFileSync(fleetFile, "utf8")).pid === process.pid) rmSync(fleetFile);
+  } catch {}
 }
+
 process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
