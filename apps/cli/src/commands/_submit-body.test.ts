@@ -138,4 +138,12 @@ describe("parseEnv", () => {
     expect(usage(() => buildCreateTask({ outputCap: "lots" }, ["x"], undefined, {}))).toMatch(/^--output-cap: /);
     expect(usage(() => buildCreateTask({ approveBefore: "verify" }, ["x"], undefined, {}))).toMatch(/needs a verify command/);
   });
+
+  it("passes --approve-tools as all or a list, with its timeout, and refuses it for an agent other than claude", () => {
+    expect(buildCreateTask({ agent: "claude", approveTools: "all" }, [], "fix it", {}).approveTools).toBe("all");
+    const body = buildCreateTask({ agent: "claude", approveTools: "Bash, Write", approveToolsTimeout: "5m" }, [], "fix it", {});
+    expect(body).toMatchObject({ approveTools: ["Bash", "Write"], approveToolsTimeoutMs: 300_000 });
+    expect(usage(() => buildCreateTask({ agent: "codex", approveTools: "all" }, [], "x", {}))).toBe("approveTools works only with agent claude, not codex");
+    expect(usage(() => buildCreateTask({ agent: "claude", approveTools: "rm -rf" }, [], "x", {}))).toMatch(/^--approve-tools 0: /);
+  });
 });

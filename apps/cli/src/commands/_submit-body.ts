@@ -30,6 +30,8 @@ export interface SubmitFlags {
   idleTimeout?: string;
   outputCap?: string;
   approveBefore?: string;
+  approveTools?: string;
+  approveToolsTimeout?: string;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -61,6 +63,8 @@ const FLAG_OF: Record<string, string> = {
   idleTimeoutMs: "--idle-timeout",
   outputCapBytes: "--output-cap",
   approveBefore: "--approve-before",
+  approveTools: "--approve-tools",
+  approveToolsTimeoutMs: "--approve-tools-timeout",
 };
 
 /**
@@ -105,6 +109,9 @@ export function buildCreateTask(
   if (flags.idleTimeout !== undefined) body.idleTimeoutMs = guard("--idle-timeout", () => parseDuration(flags.idleTimeout!));
   if (flags.outputCap !== undefined) body.outputCapBytes = guard("--output-cap", () => parseBytes(flags.outputCap!));
   if (flags.approveBefore !== undefined) body.approveBefore = flags.approveBefore;
+  if (flags.approveTools !== undefined) body.approveTools = parseApproveTools(flags.approveTools);
+  if (flags.approveToolsTimeout !== undefined)
+    body.approveToolsTimeoutMs = guard("--approve-tools-timeout", () => parseDuration(flags.approveToolsTimeout!));
   if (flags.retryOn !== undefined) body.retryOn = flags.retryOn.split(",").map((r) => r.trim()).filter(Boolean);
 
   const parsed = CreateTaskRequest.safeParse(body);
@@ -116,6 +123,15 @@ export function buildCreateTask(
   if (issue.code === "custom" || !flag) throw usageError(issue.message);
   const sub = issue.path.length > 1 ? ` ${issue.path.slice(1).join(".")}` : "";
   throw usageError(`${flag}${sub}: ${issue.message}`);
+}
+
+/** `all`, or tool names separated by commas: `Bash,Write`. */
+export function parseApproveTools(text: string): "all" | string[] {
+  if (text.trim() === "all") return "all";
+  return text
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
 }
 
 /** `--env K=V` sets a value; `--env K` copies K from the environment `muster` runs in. */

@@ -93,6 +93,28 @@ describe("muster asks wait", () => {
   });
 });
 
+describe("muster asks wait with a tool call", () => {
+  it("prints the tool, a one-line input, the diff and how to answer", async () => {
+    const tool = askView({
+      id: "ask_9",
+      question: "Allow Write: src/a.ts",
+      options: ["allow", "deny", "allow-for-task"],
+      tool: { name: "Write", input: { file_path: "src/a.ts", content: "b\n" }, diff: "--- src/a.ts\n+++ src/a.ts\n@@ -1 +1 @@\n-a\n+b\n" },
+      expiresAt: iso(-60_000),
+    });
+    fake.on("GET /v1/asks", { body: { asks: [tool] } });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["asks", "wait"], io)).toBe(0);
+    const out = io.out();
+    expect(out).toMatch(/tool:\s+Write\n/);
+    expect(out).toMatch(/input:\s+src\/a\.ts\n/);
+    expect(out).toMatch(/expires:\s+.*\(in 1m\), then denied/);
+    expect(out).toContain("Allow Write: src/a.ts\n\n--- src/a.ts\n+++ src/a.ts\n@@ -1 +1 @@\n-a\n+b\n\n");
+    expect(out).toContain("answer with: muster answer ask_9 allow|deny|allow-for-task [--reason TEXT]");
+    fake.on("GET /v1/asks", { body: { asks: [pending, answered] } });
+  });
+});
+
 describe("muster answer", () => {
   it("answers an ask", async () => {
     fake.on("POST /v1/asks/ask_1/answer", (req, res) => {
@@ -110,6 +132,20 @@ describe("muster answer", () => {
     expect(await runCli(["answer", "ask_1", "no", "--force", "--json"], io)).toBe(0);
     expect(fake.requests.at(-1)?.body).toEqual({ answer: "no", force: true });
     expect(JSON.parse(io.out())).toMatchObject({ id: "ask_1", answer: "no" });
+  });
+
+  it("sends --reason with a deny and prints it; refuses an empty reason", async () => {
+    fake.on("POST /v1/asks/ask_5/answer", (req, res) => {
+      const { answer, reason } = req.body as { answer: string; reason: string };
+      json(res, 200, askView({ id: "ask_5", options: ["allow", "deny", "allow-for-task"], state: "answered", answer, reason, answeredBy: "admin", answeredAt: iso(0) }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["answer", "ask_5", "deny", "--reason", "no network"], io)).toBe(0);
+    expect(fake.requests.at(-1)?.body).toEqual({ answer: "deny", force: false, reason: "no network" });
+    expect(io.out()).toBe("answered ask_5: deny (no network)\n");
+    const empty = fakeIo({ env: env() });
+    expect(await runCli(["answer", "ask_5", "deny", "--reason", " "], empty)).toBe(2);
+    expect(empty.err()).toContain("--reason: must not be empty");
   });
 
   it.each([

@@ -71,15 +71,25 @@ function answerCommand(program: Command, ctx: Ctx): void {
     .command("answer")
     .description("answer a worker's ask; the worker goes on with the answer")
     .argument("<id>", "ask id")
-    .argument("<text>", "the answer (one of the ask's options, when it has any)")
+    .argument("<text>", "the answer (one of the ask's options, when it has any; allow|deny|allow-for-task for a tool call)")
+    .option("--reason <text>", "why; a denied tool call's agent is told this")
     .option("--force", "change an answer already given")
     .option("--json", "print the answered AskView as JSON")
-    .addHelpText("after", examples("muster answer ask_01JB... yes", 'muster answer ask_01JB... "use the staging database"'))
-    .action(async (id: string, text: string, opts: JsonOpt & { force?: boolean }, cmd: Command) => {
-      const body = { answer: text, force: opts.force === true };
+    .addHelpText(
+      "after",
+      examples(
+        "muster answer ask_01JB... yes",
+        'muster answer ask_01JB... "use the staging database"',
+        'muster answer ask_01JB... deny --reason "no network calls from this task"',
+        "muster answer ask_01JB... allow-for-task",
+      ),
+    )
+    .action(async (id: string, text: string, opts: JsonOpt & { force?: boolean; reason?: string }, cmd: Command) => {
+      if (opts.reason !== undefined && opts.reason.trim() === "") throw usageError("--reason: must not be empty");
+      const body = { answer: text, force: opts.force === true, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) };
       const view = await (await connect(ctx, cmd)).post(`/v1/asks/${seg(id)}/answer`, body, AskView);
       if (opts.json) return writeJson(ctx.io.stdout, CliAskOutput, view);
-      writeLine(ctx.io.stdout, `answered ${view.id}: ${view.answer ?? text}`);
+      writeLine(ctx.io.stdout, `answered ${view.id}: ${view.answer ?? text}${view.reason ? ` (${view.reason})` : ""}`);
     });
 }
 

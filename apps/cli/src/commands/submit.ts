@@ -45,6 +45,8 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--idle-timeout <duration>", "stop the worker as stuck after this long without output, e.g. 10m")
     .option("--output-cap <size>", "keep at most this much output per attempt, e.g. 10m")
     .option("--approve-before <step>", "ask a person before the task counts as done (done) or before verify (verify)")
+    .option("--approve-tools <tools>", "claude only: ask a person before each call of these tools, e.g. Bash,Write, or all")
+    .option("--approve-tools-timeout <duration>", "deny a tool call nobody answered within this long (default: the node's, 30m)")
     .option("--idempotent", "running the task twice does no harm (allows --on-disconnect keep)")
     .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
@@ -59,6 +61,7 @@ export function register(program: Command, ctx: Ctx): void {
         "muster submit --group repo:acme/web --group-limit 2 --retry-on lost,exit_code -- ./ci.sh",
         'muster submit --agent claude --repo git@github.com:acme/web.git --verify "npm test" --approve-before done --prompt "fix the flaky test"',
         'muster submit --agent claude --prompt "fix the flaky test in api/" --model sonnet',
+        'muster submit --agent claude --approve-tools Bash,Write --prompt "clean up the build scripts"',
         "id=$(muster submit --agent codex --prompt-file task.md) && muster logs -f $id",
       ),
     )

@@ -1,5 +1,5 @@
 // Ask views: the asks table (`asks`) and one ask's fields (`asks wait`).
-import type { AskView } from "@muster/protocol";
+import { summarizeToolInput, type AskView } from "@muster/protocol";
 import { formatFields, formatTable, truncate } from "./table.js";
 import { agoSince, formatTimestamp } from "./time.js";
 
@@ -32,8 +32,13 @@ export function askFields(a: AskView, now: number): string {
     ["state", a.state],
   ];
   if (a.gate) fields.push(["gate", a.gate]);
+  if (a.tool) fields.push(["tool", a.tool.name], ["input", safeText(summarizeToolInput(a.tool.name, a.tool.input))]);
   fields.push(["options", a.options.length ? a.options.join(", ") : "free text"], ["asked", formatTimestamp(a.createdAt, now)]);
+  if (a.expiresAt && a.state === "pending") fields.push(["expires", `${formatTimestamp(a.expiresAt, now)}, then denied`]);
   if (a.answer !== null) fields.push(["answer", `${oneLine(a.answer)}${a.answeredBy ? ` (by ${a.answeredBy})` : ""}`]);
+  if (a.reason) fields.push(["reason", safeText(oneLine(a.reason))]);
   const answer = a.options.length ? a.options.join("|") : "<answer>";
-  return `${formatFields(fields)}\n\n${safeText(a.question)}\n\nanswer with: muster answer ${a.id} ${answer}`;
+  const diff = a.tool?.diff ? `\n\n${safeText(a.tool.diff).trimEnd()}` : "";
+  const reason = a.tool ? " [--reason TEXT]" : "";
+  return `${formatFields(fields)}\n\n${safeText(a.question)}${diff}\n\nanswer with: muster answer ${a.id} ${answer}${reason}`;
 }
