@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
 import { pruneJwtIds } from "./auth/node-jwt.js";
-import { bootstrapAdminToken } from "./auth/tokens.js";
+import { bootstrapAdminToken, type AdminTokenSource } from "./auth/tokens.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { toAskView, type AskRow } from "./asks/asks.js";
@@ -27,7 +27,7 @@ import { settings } from "./store/schema.js";
 export interface Coordinator {
   url: string;
   port: number;
-  adminToken: { token: string | null; path: string | null; source: "env" | "file" | "created" };
+  adminToken: { token: string | null; path: string | null; source: AdminTokenSource };
   stop(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Role } from "@muster/protocol";
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { apiTokens } from "../store/schema.js";
 import { hashSecret, mintApiToken } from "./secrets.js";
@@ -16,14 +16,22 @@ export interface Identity {
 
 export const ADMIN_TOKEN_FILE = "admin.token";
 
+const BOOTSTRAP_NAME = "admin (bootstrap)";
+/** Serialises bootstrap across coordinators starting at once on one database. */
+const BOOTSTRAP_LOCK = 7391002;
+
+export type AdminTokenSource = "env" | "file" | "created" | "elsewhere";
+
 /**
  * Makes sure an admin token exists. `MUSTER_ADMIN_TOKEN` wins; otherwise the token in `<dataDir>/admin.token`
- * is kept if the database knows it, and a new one is minted and written (0600) when there is none.
+ * is kept if the database knows it, and a new one is minted and written (0600) when there is none. A database
+ * has one bootstrap admin: a coordinator with a fresh data directory on a database that already has one
+ * (another coordinator's) mints nothing and says where to get a token.
  */
 export async function bootstrapAdminToken(
   db: Db,
   opts: { dataDir: string; envToken?: string | undefined; log: Logger },
-): Promise<{ token: string | null; path: string | null; source: "env" | "file" | "created" }> {
+): Promise<{ token: string | null; path: string | null; source: AdminTokenSource }> {
   if (opts.envToken) {
     await ensureToken(db, opts.envToken, "admin (MUSTER_ADMIN_TOKEN)");
     return { token: opts.envToken, path: null, source: "env" };
@@ -32,12 +40,29 @@ export async function bootstrapAdminToken(
   if (existsSync(path)) {
     const token = readFileSync(path, "utf8").trim();
     if (token.length >= 20) {
-      await ensureToken(db, token, "admin (bootstrap)");
+      await ensureToken(db, token, BOOTSTRAP_NAME);
       return { token, path, source: "file" };
     }
   }
-  const { token } = mintApiToken();
-  await ensureToken(db, token, "admin (bootstrap)");
+  const token = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`);
+    const existing = await tx
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.name, BOOTSTRAP_NAME), isNull(apiTokens.revokedAt)))
+      .limit(1);
+    if (existing.length > 0) return null;
+    const minted = mintApiToken().token;
+    await ensureToken(tx, minted, BOOTSTRAP_NAME);
+    return minted;
+  });
+  if (token === null) {
+    opts.log.info(
+      { path },
+      "this database already has a bootstrap admin token; use it (or one made with muster tokens create), or set MUSTER_ADMIN_TOKEN",
+    );
+    return { token: null, path: null, source: "elsewhere" };
+  }
   mkdirSync(opts.dataDir, { recursive: true });
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -45,7 +70,7 @@ export async function bootstrapAdminToken(
   return { token, path, source: "created" };
 }
 
-async function ensureToken(db: Db, token: string, name: string): Promise<void> {
+async function ensureToken(db: Pick<Db, "select" | "insert">, token: string, name: string): Promise<void> {
   const hash = hashSecret(token);
   const found = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.secretHash, hash)).limit(1);
   if (found.length > 0) return;
