@@ -1,6 +1,6 @@
 // Every HTTP request and response body of the coordinator's API.
 import { z } from "zod";
-import { AgentInfo, ClaimRecord, VerifyResult, WorkspaceResult } from "./messages.js";
+import { AgentInfo, ClaimRecord, ClaimResult, VerifyResult, WorkspaceResult } from "./messages.js";
 import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
 import { ApproveTools, ToolAsk } from "./approvals.js";
 import { ApproveBefore, OnDisconnect, RetryableReason } from "./task.js";
@@ -174,6 +174,8 @@ export const TaskView = z.object({
   /** The worktree of the last attempt that reported one. */
   workspace: WorkspaceResult.nullable(),
   verifyResult: VerifyResult.nullable(),
+  /** What the last finished attempt's worker wrote to `$MUSTER_RESULT_FILE`; null or absent: nothing. */
+  result: ClaimResult.nullable().optional(),
   state: TaskState,
   attempts: z.number().int(),
   nodeId: Id.nullable(),

@@ -7,6 +7,7 @@ export * from "./frames.js";
 export * from "./http.js";
 export * from "./local.js";
 export * from "./messages.js";
+export * from "./pulse.js";
 export * from "./selector.js";
 export * from "./states.js";
 export * from "./task.js";

@@ -160,6 +160,19 @@ export const ClaimOutcome = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   reason: FailureReason.nullable(),
+/** Largest `$MUSTER_RESULT_FILE` a node reads; a bigger one becomes an error note. */
+export const MAX_RESULT_BYTES = 256 * 1024;
+
+/**
+ * What a worker left in `$MUSTER_RESULT_FILE`: the parsed JSON `value`, or an `error` note when the file was
+ * over the cap or not valid JSON. It never changes the claim's status; that follows the exit code.
+ */
+export const ClaimResult = z.union([
+  z.object({ value: z.unknown() }).strict(),
+  z.object({ error: z.string().max(2000) }).strict(),
+]);
+export type ClaimResult = z.infer<typeof ClaimResult>;
+
   message: z.string().max(4000).nullable(),
   workspace: WorkspaceResult.nullable().default(null),
   verify: VerifyResult.nullable().default(null),
@@ -168,6 +181,8 @@ export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
 
 // ---- node -> coordinator -------------------------------------------------------------------
 
+  /** What the worker wrote to `$MUSTER_RESULT_FILE`; absent when it wrote nothing. */
+  result: ClaimResult.optional(),
 export const Hello = z.object({
   nodeId: Id,
   version: z.string().max(50),

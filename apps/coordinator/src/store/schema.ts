@@ -13,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { AgentInfo, ClaimRecord, Labels, VerifyResult, WorkspaceResult } from "@muster/protocol";
+import type { AgentInfo, ClaimRecord, ClaimResult, Labels, PulseAgent, VerifyResult, WorkspaceResult } from "@muster/protocol";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -130,6 +130,8 @@ export const tasks = pgTable(
     /** The worktree and verify step of the last attempt that reported them. */
     workspace: jsonb("workspace").$type<WorkspaceResult>(),
     verifyResult: jsonb("verify_result").$type<VerifyResult>(),
+    /** What the last finished attempt's worker wrote to $MUSTER_RESULT_FILE. */
+    result: jsonb("result").$type<ClaimResult>(),
     state: text("state").notNull().default("queued"),
     /** Attempts started (claims accepted); bounded by maxAttempts. */
     attempts: integer("attempts").notNull().default(0),
@@ -239,4 +241,128 @@ export const tells = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
   },
   (t) => [index("tells_claim").on(t.claimId)],
+);
+
+// ---- the pulse (DESIGN §12) ----------------------------------------------------------------
+
+/** The pulse's own state: one row (id 1). */
+export const pulseState = pgTable("pulse_state", {
+  id: integer("id").primaryKey(),
+  paused: boolean("paused").notNull().default(true),
+  intervalMs: integer("interval_ms").notNull(),
+  maxDecidesPerHour: integer("max_decides_per_hour").notNull(),
+  agent: jsonb("agent").$type<PulseAgent>().notNull(),
+  /** Hash of PLAYBOOK, active goals and signals at the last decision. */
+  lastHash: text("last_hash"),
+  /** Each sensor's signal at the last decision, to say what changed. */
+  lastSignals: jsonb("last_signals").$type<Record<string, unknown>>().notNull().default({}),
+  lastDecisionAt: ts("last_decision_at"),
+  nextBeatAt: ts("next_beat_at"),
+  /** A person asked for a beat now (`muster pulse beat`). */
+  beatRequested: boolean("beat_requested").notNull().default(false),
+  /** The decision whose decide task is running. */
+  decidingId: text("deciding_id"),
+  failures: integer("failures").notNull().default(0),
+  backoffUntil: ts("backoff_until"),
+  lastFailure: text("last_failure"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const goals = pgTable("goals", {
+  id: text("id").primaryKey(),
+  text: text("text").notNull(),
+  state: text("state").notNull().default("active"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+  archivedAt: ts("archived_at"),
+});
+
+export const playbookVersions = pgTable("playbook_versions", {
+  version: integer("version").primaryKey(),
+  text: text("text").notNull(),
+  createdBy: text("created_by"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+export const sensors = pgTable("sensors", {
+  name: text("name").primaryKey(),
+  argv: jsonb("argv").$type<string[]>().notNull(),
+  everyMs: integer("every_ms").notNull(),
+  selector: text("selector").notNull().default(""),
+  timeoutMs: integer("timeout_ms").notNull(),
+  nextRunAt: ts("next_run_at"),
+  /** The exec task now taking a reading. */
+  runningTaskId: text("running_task_id"),
+  /** Decisions in a row at which this sensor's signal had changed. */
+  changeStreak: integer("change_streak").notNull().default(0),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const readings = pgTable(
+  "readings",
+  {
+    id: text("id").primaryKey(),
+    sensor: text("sensor").notNull(),
+    taskId: text("task_id"),
+    ok: boolean("ok").notNull(),
+    signal: jsonb("signal").$type<unknown>(),
+    detail: jsonb("detail").$type<unknown>(),
+    error: text("error"),
+    takenAt: ts("taken_at").notNull().defaultNow(),
+  },
+  (t) => [index("readings_sensor").on(t.sensor, t.takenAt)],
+);
+
+export const schedules = pgTable("schedules", {
+  name: text("name").primaryKey(),
+  at: ts("at"),
+  everyMs: integer("every_ms"),
+  nextAt: ts("next_at"),
+  note: text("note"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+/** One beat that decided: its prompt, the decider's raw output, the parsed move and how carrying it out went. */
+export const decisions = pgTable(
+  "decisions",
+  {
+    id: text("id").primaryKey(),
+    /** deciding -> decided -> done | failed; decided -> waiting (an approval ask) -> done | refused. */
+    state: text("state").notNull(),
+    taskId: text("task_id"),
+    hash: text("hash").notNull(),
+    prompt: text("prompt").notNull(),
+    raw: text("raw"),
+    move: jsonb("move").$type<Record<string, unknown>>(),
+    /** Carrying the move out twice is the same as once: tasks it submits take ids made from this key. */
+    idempotencyKey: text("idempotency_key").notNull(),
+    error: text("error"),
+    askId: text("ask_id"),
+    resultTaskId: text("result_task_id"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    decidedAt: ts("decided_at"),
+    doneAt: ts("done_at"),
+  },
+  (t) => [uniqueIndex("decisions_idempotency").on(t.idempotencyKey), index("decisions_created").on(t.createdAt)],
+);
+
+/** Workers the pulse started, by the id its moves use. */
+export const pulseWorkers = pgTable("pulse_workers", {
+  id: text("id").primaryKey(),
+  taskId: text("task_id").notNull(),
+  decisionId: text("decision_id").notNull(),
+  createdAt: ts("created_at").notNull().defaultNow(),
+});
+
+export const pulseJournal = pgTable(
+  "pulse_journal",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    at: ts("at").notNull().defaultNow(),
+    kind: text("kind").notNull(),
+    text: text("text").notNull(),
+    decisionId: text("decision_id"),
+  },
+  (t) => [index("pulse_journal_at").on(t.at)],
 );
