@@ -1,7 +1,7 @@
 // One attempt of a claim from start to result: its work dir (a git worktree for a repository), the agent,
 // the approval gates, the verify step, and what the attempt changed.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { ClaimOutcome, VerifyResult } from "@muster/protocol";
 import type { AgentEntry, AgentRun } from "../agents/catalog.js";
 import type { AgentOutputParser } from "../agents/parsers/index.js";
@@ -9,7 +9,9 @@ import type { AskChannel } from "../asks/channel.js";
 import type { Logger } from "../log.js";
 import { WorkspaceError, type PreparedWorkspace, type Workspaces } from "../workspace/workspaces.js";
 import { approve, type GateContext, type GateName } from "./gate.js";
+import { claimFiles } from "./env.js";
 import { claimOutcome, failedAfterAgent, type StopCause, type WorkerEnd } from "./outcome.js";
+import { readClaimResult } from "./result.js";
 import type { HeldClaim } from "./supervisor.js";
 
 export interface ProcessOptions {
@@ -51,7 +53,8 @@ const stoppedEnd = (cause: StopCause, from?: ClaimOutcome): WorkerEnd => ({
 /** Runs the attempt; never rejects. */
 export async function runAttempt(ctx: AttemptContext): Promise<ClaimOutcome> {
   const { claim } = ctx;
-  const run: AgentRun = { task: claim.task, workdir: claim.workdir, promptFile: join(claim.workdir, ".muster", "prompt.md") };
+  const { promptFile, resultFile } = claimFiles(claim.workdir);
+  const run: AgentRun = { task: claim.task, workdir: claim.workdir, promptFile };
   let prepared: PreparedWorkspace | null;
   try {
     prepared = await prepareWorkdir(ctx, run);
@@ -64,7 +67,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<ClaimOutcome> {
     }
     return claimOutcome({ kind: "spawn_failed", message: `cannot start the worker: ${(err as Error).message}` }, 0);
   }
-  const { outcome, verify } = await runSteps(ctx, run, prepared);
+  await rm(resultFile, { force: true });
+  const steps = await runSteps(ctx, run, prepared);
+  const result = await readClaimResult(resultFile);
+  const outcome = result ? { ...steps.outcome, result } : steps.outcome;
+  const { verify } = steps;
   if (!prepared) return { ...outcome, verify };
   const workspace = await ctx.workspaces.result(prepared).catch((err: unknown) => {
     ctx.log.warn({ claimId: claim.claimId, err }, "cannot read the workspace's changes");
@@ -74,15 +81,14 @@ export async function runAttempt(ctx: AttemptContext): Promise<ClaimOutcome> {
   return { ...outcome, workspace, verify };
 }
 
-/** The claim's own dir (a worktree when the task names a repository) with the prompt in .muster/. */
+/** The claim's own dir (a worktree when the task names a repository) with the prompt in .muster/ ($MUSTER_PROMPT_FILE). */
 async function prepareWorkdir(ctx: AttemptContext, { task, workdir, promptFile }: AgentRun): Promise<PreparedWorkspace | null> {
   let prepared: PreparedWorkspace | null = null;
   if (task.repo) prepared = await ctx.workspaces.prepare(ctx.claim.taskId, task.repo, workdir, ctx.signal);
   else await mkdir(workdir, { recursive: true });
-  if (task.prompt !== null) {
-    await mkdir(dirname(promptFile), { recursive: true });
-    await writeFile(promptFile, task.prompt, { mode: 0o600 });
-  }
+  // Always there, so a worker can write its result file beside the prompt.
+  await mkdir(dirname(promptFile), { recursive: true });
+  if (task.prompt !== null) await writeFile(promptFile, task.prompt, { mode: 0o600 });
   await ctx.agent.prepare?.({ task, workdir, promptFile });
   return prepared;
 }

@@ -25,7 +25,16 @@ describe("worker environment", () => {
       MUSTER_CLAIM_ID: "clm_1",
       MUSTER_ATTEMPT: "2",
       MUSTER_WORKDIR: "/data/work/clm_1",
+      MUSTER_RESULT_FILE: "/data/work/clm_1/.muster/result.json",
     });
+  });
+
+  it("names the prompt file only for a task that carries a prompt, and the result file for every claim", () => {
+    const bare = workerEnv({ daemonEnv: {}, passEnv: [], taskEnv: { MUSTER_RESULT_FILE: "/etc/passwd" }, ...ids });
+    expect(bare).not.toHaveProperty("MUSTER_PROMPT_FILE");
+    expect(bare.MUSTER_RESULT_FILE).toBe("/data/work/clm_1/.muster/result.json");
+    const prompted = workerEnv({ daemonEnv: {}, passEnv: [], taskEnv: {}, prompt: true, ...ids });
+    expect(prompted.MUSTER_PROMPT_FILE).toBe("/data/work/clm_1/.muster/prompt.md");
   });
 
   it("never passes the daemon's own settings, even when passEnv names them", () => {

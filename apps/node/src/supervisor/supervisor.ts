@@ -305,6 +305,7 @@ export class Supervisor {
       claimId: claim.claimId,
       attempt: claim.attempt,
       workdir: claim.workdir,
+      prompt: claim.task.prompt !== null,
     });
     const outputCap = claim.task.outputCapBytes !== null ? new OutputCap(claim.task.outputCapBytes) : undefined;
     return {

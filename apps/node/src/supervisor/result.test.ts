@@ -1,0 +1,32 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readClaimResult } from "./result.js";
+
+describe("readClaimResult", () => {
+  let dir: string;
+  beforeEach(async () => void (dir = await mkdtemp(join(tmpdir(), "muster-result-"))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("is undefined when the worker wrote no file", async () => {
+    expect(await readClaimResult(join(dir, "result.json"))).toBeUndefined();
+  });
+
+  it("parses the JSON the worker wrote", async () => {
+    await writeFile(join(dir, "result.json"), '{"verdict":"pass","n":[1,2]}');
+    expect(await readClaimResult(join(dir, "result.json"))).toEqual({ value: { verdict: "pass", n: [1, 2] } });
+  });
+
+  it("turns a file that is not JSON into an error note", async () => {
+    await writeFile(join(dir, "result.json"), '{"a":1}{"b":2}');
+    const result = await readClaimResult(join(dir, "result.json"));
+    expect(result).toMatchObject({ error: expect.stringContaining("not valid JSON") });
+  });
+
+  it("turns a file over the cap into an error note without reading it", async () => {
+    await writeFile(join(dir, "result.json"), JSON.stringify({ pad: "x".repeat(200) }));
+    const result = await readClaimResult(join(dir, "result.json"), 100);
+    expect(result).toMatchObject({ error: expect.stringContaining("over the 100 byte cap") });
+  });
+});
