@@ -29,6 +29,9 @@ export const ErrorCode = z.enum([
   // server side
   "internal",
   "unavailable",
+  // limits
+  "rate_limited",
+  "too_many_streams",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -4,7 +4,12 @@ import { ToolAsk } from "./approvals.js";
 import { ErrorCode } from "./errors.js";
 import { ClaimPhase, FailureReason } from "./states.js";
 import { TaskSpec } from "./task.js";
-import { AgentName, EpochMs, Id, Labels } from "./values.js";
+import { AgentName, EpochMs, Id, Int4, INT4_MAX, Labels } from "./values.js";
+
+/** A claim's fencing token and record numbers are int4 columns; the schema keeps them in range. */
+const FencingToken = z.number().int().positive().max(INT4_MAX);
+const Seq = z.number().int().positive().max(INT4_MAX);
+const SeqOrZero = z.number().int().nonnegative().max(INT4_MAX);
 
 /** An agent a node can run. */
 export const AgentInfo = z.object({
@@ -20,10 +25,10 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 export const ClaimReport = z.object({
   claimId: Id,
   taskId: Id,
-  token: z.number().int().positive(),
+  token: FencingToken,
   phase: ClaimPhase,
   /** Highest record seq the node has produced for this claim (0 when none). */
-  lastSeq: z.number().int().nonnegative(),
+  lastSeq: SeqOrZero,
   /** Asks of this claim whose worker still waits for the answer. */
   waitingAsks: z.array(Id).max(100).default([]),
   /** Tells of this claim the node has received (so the coordinator stops re-sending them). */
@@ -35,12 +40,12 @@ export type ClaimReport = z.infer<typeof ClaimReport>;
 const ClaimRef = {
   claimId: Id,
   taskId: Id,
-  token: z.number().int().positive(),
+  token: FencingToken,
 };
 
 // ---- records a claim produces -------------------------------------------------------------
 
-const RecordBase = { seq: z.number().int().positive(), ts: EpochMs };
+const RecordBase = { seq: Seq, ts: EpochMs };
 
 export const LogRecord = z.object({
   ...RecordBase,
@@ -51,7 +56,7 @@ export const LogRecord = z.object({
 export const StartedRecord = z.object({
   ...RecordBase,
   kind: z.literal("started"),
-  pid: z.number().int().nullable(),
+  pid: Int4.nullable(),
   command: z.array(z.string()),
   workdir: z.string(),
 });
@@ -149,17 +154,12 @@ export type WorkspaceResult = z.infer<typeof WorkspaceResult>;
 
 export const VerifyResult = z.object({
   command: z.string(),
-  exitCode: z.number().int().nullable(),
+  exitCode: Int4.nullable(),
   passed: z.boolean(),
   durationMs: z.number().int().nonnegative(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
-export const ClaimOutcome = z.object({
-  status: z.enum(["succeeded", "failed", "cancelled"]),
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  reason: FailureReason.nullable(),
 /** Largest `$MUSTER_RESULT_FILE` a node reads; a bigger one becomes an error note. */
 export const MAX_RESULT_BYTES = 256 * 1024;
 
@@ -173,16 +173,21 @@ export const ClaimResult = z.union([
 ]);
 export type ClaimResult = z.infer<typeof ClaimResult>;
 
+export const ClaimOutcome = z.object({
+  status: z.enum(["succeeded", "failed", "cancelled"]),
+  exitCode: Int4.nullable(),
+  signal: z.string().nullable(),
+  reason: FailureReason.nullable(),
   message: z.string().max(4000).nullable(),
   workspace: WorkspaceResult.nullable().default(null),
   verify: VerifyResult.nullable().default(null),
+  /** What the worker wrote to `$MUSTER_RESULT_FILE`; absent when it wrote nothing. */
+  result: ClaimResult.optional(),
 });
 export type ClaimOutcome = z.infer<typeof ClaimOutcome>;
 
 // ---- node -> coordinator -------------------------------------------------------------------
 
-  /** What the worker wrote to `$MUSTER_RESULT_FILE`; absent when it wrote nothing. */
-  result: ClaimResult.optional(),
 export const Hello = z.object({
   nodeId: Id,
   version: z.string().max(50),
@@ -225,7 +230,7 @@ export type ClaimEvents = z.infer<typeof ClaimEvents>;
 export const ClaimDone = z.object({
   ...ClaimRef,
   /** Seq of the last record the claim produced; the coordinator stores the result once it has them all. */
-  lastSeq: z.number().int().nonnegative(),
+  lastSeq: SeqOrZero,
   outcome: ClaimOutcome,
   finishedAt: EpochMs,
 });
@@ -289,7 +294,7 @@ export const ClaimRevoke = z.object({
 });
 export type ClaimRevoke = z.infer<typeof ClaimRevoke>;
 
-export const ResendFrom = z.object({ claimId: Id, token: z.number().int().positive(), fromSeq: z.number().int().positive() });
+export const ResendFrom = z.object({ claimId: Id, token: FencingToken, fromSeq: Seq });
 
 export const AskAnswer = z.object({
   askId: Id,
@@ -326,7 +331,7 @@ export type HeartbeatAck = z.infer<typeof HeartbeatAck>;
 export const Ack = z.object({
   ...ClaimRef,
   /** Cumulative: every record up to and including this seq is stored. */
-  seq: z.number().int().nonnegative(),
+  seq: SeqOrZero,
   /** The claim's result is stored; the node may forget the claim. */
   done: z.boolean().default(false),
 });

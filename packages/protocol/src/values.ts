@@ -99,6 +99,13 @@ export const AgentName = z
   .regex(/^[a-z][a-z0-9_-]*$/, "agent names are lower-case letters, digits, _ and -");
 
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid id");
+/** The largest value a Postgres `integer` column holds: counters stored as int4 (seq, token, exit code) stop here. */
+export const INT4_MAX = 2_147_483_647;
+export const INT4_MIN = -2_147_483_648;
+/** An integer that fits an int4 column. */
+export const Int4 = z.number().int().min(INT4_MIN).max(INT4_MAX);
+/** 9999-12-31T23:59:59.999Z: the last instant every database and `Date` both represent. */
+export const EPOCH_MS_MAX = 253_402_300_799_999;
 /** Milliseconds since the Unix epoch. */
-export const EpochMs = z.number().int().nonnegative();
+export const EpochMs = z.number().int().nonnegative().max(EPOCH_MS_MAX);
 export const Iso = z.string();

@@ -1,6 +1,6 @@
 // One node's websocket session: validates every frame, processes them in order, answers each.
 import { randomUUID } from "node:crypto";
-import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, NodeDesired, NodeState } from "@muster/protocol";
+import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, MessageOf, NodeDesired, NodeState } from "@muster/protocol";
 import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, MUSTER_VERSION, NodeToCoordinator, PROTOCOL_VERSION } from "@muster/protocol";
 import type { z } from "zod";
 import type WebSocket from "ws";
@@ -31,7 +31,12 @@ export interface SessionDeps {
   leaseMs: number;
   leaseGraceMs: number;
   helloTimeoutMs?: number;
+  /** Frames waiting to be handled at which the socket stops being read, until half of them are done. */
+  frameQueueMax?: number;
 }
+
+/** Default for `frameQueueMax`: deep enough for a node's bursts of records, shallow enough to bound memory. */
+export const FRAME_QUEUE_MAX = 256;
 
 type Payload<K extends keyof typeof NodeToCoordinator> = z.infer<(typeof NodeToCoordinator)[K]>;
 
@@ -45,6 +50,10 @@ export class NodeSession implements OfferTarget {
   /** This coordinator's view of the node's lease; a stalled socket stops taking offers once it lapses. */
   #leaseUntil = 0;
   #helloTimer: NodeJS.Timeout | undefined;
+  /** Frames received and not yet handled. */
+  #waiting = 0;
+  #paused = false;
+  #pauses = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -55,7 +64,11 @@ export class NodeSession implements OfferTarget {
     this.log = deps.log.child({ nodeId: node.id, node: node.name, sessionId: this.sessionId });
     ws.on("message", (data, isBinary) => {
       const raw = isBinary ? null : data.toString();
-      this.#queue = this.#queue.then(() => this.#handle(raw)).catch((err) => this.log.error({ err }, "frame handling failed"));
+      this.#received();
+      this.#queue = this.#queue
+        .then(() => this.#handle(raw))
+        .catch((err) => this.log.error({ err }, "frame handling failed"))
+        .finally(() => this.#handled());
     });
     this.#helloTimer = setTimeout(() => {
       if (!this.#hello) this.close(CloseCode.protocolError, "no hello received");
@@ -110,6 +123,30 @@ export class NodeSession implements OfferTarget {
     this.ws.send(encodeFrame(CoordinatorToNode, type, payload, ids));
   }
 
+  /**
+   * Frames are handled one at a time per node. A node that sends faster than that would grow its queue without
+   * bound and crowd out the others, so its socket stops being read (TCP pushes back on the node) until it drains.
+   */
+  #received(): void {
+    this.#waiting += 1;
+    const max = this.deps.frameQueueMax ?? FRAME_QUEUE_MAX;
+    if (this.#paused || this.#waiting < max) return;
+    this.#paused = true;
+    this.#pauses += 1;
+    this.ws.pause();
+    const fields = { waiting: this.#waiting, pauses: this.#pauses };
+    if (this.#pauses === 1) this.log.warn(fields, "node socket paused: frames arrive faster than they are handled");
+    else this.log.debug(fields, "node socket paused again");
+  }
+
+  #handled(): void {
+    this.#waiting -= 1;
+    const max = this.deps.frameQueueMax ?? FRAME_QUEUE_MAX;
+    if (!this.#paused || this.#waiting > Math.floor(max / 2)) return;
+    this.#paused = false;
+    this.ws.resume();
+  }
+
   #error(code: ErrorCode, message: string, re?: string): void {
     this.log.warn({ code, reason: message }, "bad frame from node");
     this.send("error", { code, message }, re ? { re } : {});
@@ -121,6 +158,16 @@ export class NodeSession implements OfferTarget {
     if (!decoded.ok) return this.#error(decoded.code, decoded.message, decoded.id);
     const msg = decoded.message;
     if (msg.type !== "hello" && !this.#hello) return this.#error("not_ready", "send hello first", msg.id);
+    try {
+      await this.#apply(msg);
+    } catch (err) {
+      // Whatever went wrong, the node hears about it and the socket loop carries on; transactions rolled back.
+      this.log.error({ err, type: msg.type, id: msg.id }, "frame could not be applied");
+      this.send("error", { code: "internal", message: `the coordinator could not apply ${msg.type}; nothing of it was stored` }, msg.id ? { re: msg.id } : {});
+    }
+  }
+
+  #apply(msg: MessageOf<typeof NodeToCoordinator>): Promise<void> | void {
     switch (msg.type) {
       case "hello":
         return this.#onHello(msg.payload, msg.id);
