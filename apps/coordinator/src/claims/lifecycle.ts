@@ -170,11 +170,11 @@ export async function finishClaim(
       })
       .where(eq(claims.id, claim.id));
     await closeAsks(tx, claim.id, now);
-    if (o.workspace || o.verify)
-      await tx
-        .update(tasks)
-        .set({ ...(o.workspace ? { workspace: o.workspace } : {}), ...(o.verify ? { verifyResult: o.verify } : {}) })
-        .where(eq(tasks.id, task.id));
+    // Each attempt's result replaces the last one's: a retried attempt that wrote nothing leaves null.
+    await tx
+      .update(tasks)
+      .set({ ...(o.workspace ? { workspace: o.workspace } : {}), ...(o.verify ? { verifyResult: o.verify } : {}), result: o.result ?? null })
+      .where(eq(tasks.id, task.id));
     if (o.status === "failed" && o.reason && isRetryable(task, o.reason, policy)) {
       const settled = await requeueOrFail(tx, task, claim, {
         now,

@@ -76,6 +76,7 @@ export function toTaskView(row: TaskRow, nodeName: string | null, waiting = fals
     approveToolsTimeoutMs: row.approveToolsTimeoutMs,
     workspace: row.workspace,
     verifyResult: row.verifyResult,
+    result: row.result,
     state: row.state as TaskView["state"],
     attempts: row.attempts,
     nodeId: row.nodeId,
