@@ -1,14 +1,8 @@
 // Tasks: submit, list, show, cancel.
 import {
-  combineSelector,
   CreateTaskRequest,
-  DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_TIMEOUT_MS,
-  formatSelector,
   type LabelFilter,
   parseLabelFilter,
-  parseSelector,
-  SelectorError,
   TaskListQuery,
   TellRequest,
 } from "@muster/protocol";
@@ -19,6 +13,7 @@ import { createTell, toTellMessage, toTellView } from "../../asks/tells.js";
 import { cancelTask, retryTask } from "../../claims/lifecycle.js";
 import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
+import { newTaskValues } from "../../store/new-task.js";
 import { findNode, nodeNames } from "../../store/queries.js";
 import { claims, tasks, tells } from "../../store/schema.js";
 import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../context.js";
@@ -46,52 +41,10 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
   app.post("/tasks", async (c) => {
     const who = requireRole(c, "operator");
     const req = await readJson(c, CreateTaskRequest);
-    let selector: string;
-    try {
-      selector = formatSelector(parseSelector(combineSelector(req.labels ?? {}, req.selector)));
-    } catch (err) {
-      if (err instanceof SelectorError) throw new MusterError("validation_failed", `selector: ${err.message}`);
-      throw err;
-    }
     const now = clock.now();
     const [row] = await db
       .insert(tasks)
-      .values({
-        id: newId("tsk", now),
-        name: req.name ?? null,
-        agent: req.agent,
-        argv: req.argv ?? [],
-        prompt: req.prompt ?? null,
-        model: req.model ?? null,
-        thinking: req.thinking ?? null,
-        env: req.env ?? {},
-        selector,
-        priority: req.priority ?? 0,
-        timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        maxAttempts: req.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-        idempotent: req.idempotent ?? false,
-        onDisconnect: req.onDisconnect ?? "stop",
-        policy: req.policy ?? null,
-        // Warm caches are per repository unless the task names its own key.
-        affinityKey: req.affinityKey ?? req.repo ?? null,
-        spreadLabel: req.spreadLabel ?? null,
-        groupName: req.group ?? null,
-        groupLimit: req.groupLimit ?? null,
-        maxCostUsd: req.maxCostUsd ?? null,
-        retryOn: req.retryOn ?? null,
-        repo: req.repo ?? null,
-        ref: req.ref ?? null,
-        verify: req.verify ?? null,
-        idleTimeoutMs: req.idleTimeoutMs ?? null,
-        outputCapBytes: req.outputCapBytes ?? null,
-        approveBefore: req.approveBefore ?? null,
-        approveTools: req.approveTools ?? null,
-        approveToolsTimeoutMs: req.approveToolsTimeoutMs ?? null,
-        queuedAt: new Date(now),
-        createdBy: who.name,
-        createdAt: new Date(now),
-        updatedAt: new Date(now),
-      })
+      .values(newTaskValues(req, { id: newId("tsk", now), createdBy: who.name, now }))
       .returning();
     deps.log.info({ taskId: row!.id, agent: row!.agent }, "task submitted");
     journal.submitted(row!.id);
