@@ -11,5 +11,6 @@ export * from "./pulse.js";
 export * from "./selector.js";
 export * from "./states.js";
 export * from "./task.js";
+export * from "./tls.js";
 export * from "./values.js";
 export const MUSTER_VERSION = "0.1.0";
