@@ -22,6 +22,7 @@ import { createApp } from "./http/app.js";
 import type { Logger } from "./log.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { openStore, type Db } from "./store/db.js";
+import { lockDirectory } from "./store/dir-lock.js";
 import { settings } from "./store/schema.js";
 
 export interface Coordinator {
@@ -39,7 +40,12 @@ async function fleetId(db: Db): Promise<string> {
 }
 
 export async function startCoordinator(config: Config, log: Logger, clock: Clock = systemClock): Promise<Coordinator> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // One coordinator per data directory: PGlite is single-process, and the admin token file is per directory.
+  const dirLock = lockDirectory(config.dataDir);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch((err: unknown) => {
+    dirLock.release();
+    throw err;
+  });
   const { db } = store;
   log.info({ database: store.kind, dataDir: config.dataDir }, "database ready");
   const audience = await fleetId(db);
@@ -160,6 +166,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
           server.closeAllConnections?.();
         });
         await store.close();
+        dirLock.release();
         log.info("coordinator stopped");
       })()),
   };

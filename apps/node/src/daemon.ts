@@ -7,6 +7,7 @@ import { AgentCatalog } from "./agents/catalog.js";
 import { prepareMusterBin } from "./asks/cli-bin.js";
 import { AskHub } from "./asks/hub.js";
 import { loadConfig, resolveDataDir, type NodeConfig } from "./config.js";
+import { lockDirectory } from "./dir-lock.js";
 import { createNodeTokenSigner } from "./identity/token.js";
 import type { Logger } from "./log.js";
 import { DiskOutbox } from "./session/outbox.js";
@@ -28,6 +29,8 @@ export interface DaemonOptions {
 export async function runDaemon({ configPath, env, log, signals = process }: DaemonOptions): Promise<number> {
   const config = await loadConfig(configPath);
   const dataDir = resolveDataDir(config, env);
+  // One daemon per data directory, before anything in it is touched: recovery would kill another daemon's workers.
+  const dirLock = lockDirectory(dataDir);
   await mkdir(join(dataDir, "work"), { recursive: true });
   // Before connecting: the hello must already list what the previous daemon held, with its workers dead.
   const claimsDir = join(dataDir, "claims");
@@ -83,6 +86,7 @@ export async function runDaemon({ configPath, env, log, signals = process }: Dae
     await asks.closeAll();
     await reaper.close();
     outbox.close();
+    dirLock.release();
   }
 }
 
