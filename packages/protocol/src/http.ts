@@ -3,7 +3,8 @@ import { z } from "zod";
 import { AgentInfo, ClaimRecord, ClaimResult, VerifyResult, WorkspaceResult } from "./messages.js";
 import { AskState, ClaimState, FailureReason, NodeState, PlacementPolicy, Role, TaskState } from "./states.js";
 import { ApproveTools, ToolAsk } from "./approvals.js";
-import { ApproveBefore, OnDisconnect, RetryableReason } from "./task.js";
+import { NodeSandbox } from "./sandbox.js";
+import { ApproveBefore, OnDisconnect, RetryableReason, TaskNetwork } from "./task.js";
 import { AgentName, Id, Iso, Labels, NodeName, parseLabelFilter } from "./values.js";
 
 export const Health = z.object({ status: z.literal("ok") });
@@ -63,6 +64,8 @@ export const NodeView = z.object({
   draining: z.boolean(),
   /** Milliseconds since the last heartbeat, at the time of the response. */
   heartbeatAgeMs: z.number().int().nullable(),
+  /** How the node isolates its workers, as its last hello said; null before it said. */
+  sandbox: NodeSandbox.nullable().optional(),
 });
 export type NodeView = z.infer<typeof NodeView>;
 
@@ -171,6 +174,8 @@ export const TaskView = z.object({
   /** Tools whose calls wait for a person's approval; null or absent: none. */
   approveTools: ApproveTools.nullable().optional(),
   approveToolsTimeoutMs: z.number().int().nullable().optional(),
+  /** `none`: its workers run without network. */
+  network: TaskNetwork.nullable().optional(),
   /** The worktree of the last attempt that reported one. */
   workspace: WorkspaceResult.nullable(),
   verifyResult: VerifyResult.nullable(),

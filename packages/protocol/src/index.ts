@@ -8,6 +8,7 @@ export * from "./http.js";
 export * from "./local.js";
 export * from "./messages.js";
 export * from "./pulse.js";
+export * from "./sandbox.js";
 export * from "./selector.js";
 export * from "./states.js";
 export * from "./task.js";

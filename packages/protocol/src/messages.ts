@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ToolAsk } from "./approvals.js";
 import { ErrorCode } from "./errors.js";
 import { ClaimPhase, FailureReason } from "./states.js";
+import { NodeSandbox } from "./sandbox.js";
 import { TaskSpec } from "./task.js";
 import { AgentName, EpochMs, Id, Int4, INT4_MAX, Labels } from "./values.js";
 
@@ -201,6 +202,8 @@ export const Hello = z.object({
   claims: z.array(ClaimReport).max(4096),
   /** True when the daemon is draining and wants no new claims. */
   draining: z.boolean().default(false),
+  /** How the node isolates its workers; absent from older nodes. */
+  sandbox: NodeSandbox.optional(),
 });
 export type Hello = z.infer<typeof Hello>;
 

@@ -34,6 +34,10 @@ export type RepoSpec = z.infer<typeof RepoSpec>;
 export const ApproveBefore = z.enum(["done", "verify"]);
 export type ApproveBefore = z.infer<typeof ApproveBefore>;
 
+/** A task may only take the network away; whether a worker has one otherwise is the node's setting. */
+export const TaskNetwork = z.literal("none");
+export type TaskNetwork = z.infer<typeof TaskNetwork>;
+
 /** What a node needs to run one attempt of a task. */
 export const TaskSpec = z.object({
   agent: AgentName,
@@ -63,6 +67,8 @@ export const TaskSpec = z.object({
   approveTools: ApproveTools.nullable().optional(),
   /** An unanswered tool ask is denied after this long; absent: the node's default. */
   approveToolsTimeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS).nullable().optional(),
+  /** `none`: the worker gets no network (a node that cannot cut it fails the attempt); absent: the node's default. */
+  network: TaskNetwork.nullable().optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -112,6 +118,8 @@ export const CreateTaskRequest = z
     approveTools: ApproveTools.optional(),
     /** An unanswered tool ask is denied after this long (default: the node's, 30 min). */
     approveToolsTimeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS).optional(),
+    /** `none`: run the worker without network. */
+    network: TaskNetwork.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
