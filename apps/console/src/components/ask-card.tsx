@@ -3,6 +3,7 @@ import { AskView } from "@muster/protocol";
 import { useId, useState, type FormEvent } from "react";
 import { api, errorText } from "../api";
 import { Link } from "../router";
+import { ToolAnswers, ToolCall } from "./tool-ask";
 import { useSession } from "../session";
 import { Ago } from "./ui";
 
@@ -20,11 +21,11 @@ export function AskCard({ ask, showTask = true, onAnswered }: { ask: AskView; sh
   const fieldId = useId();
   const questionId = useId();
 
-  const answer = async (value: string) => {
+  const answer = async (value: string, reason?: string) => {
     setBusy(value);
     setError(null);
     try {
-      await api.post(`/v1/asks/${encodeURIComponent(ask.id)}/answer`, { answer: value }, AskView);
+      await api.post(`/v1/asks/${encodeURIComponent(ask.id)}/answer`, { answer: value, ...(reason ? { reason } : {}) }, AskView);
       setSent(value);
       onAnswered?.();
     } catch (err) {
@@ -46,9 +47,18 @@ export function AskCard({ ask, showTask = true, onAnswered }: { ask: AskView; sh
   return (
     <article className="card ask-card" aria-labelledby={questionId}>
       {gate && <div className="ask-gate">{gate}</div>}
-      <p className="ask-question" id={questionId}>
-        {ask.question}
-      </p>
+      {ask.tool ? (
+        <>
+          <div className="ask-gate" id={questionId}>
+            Tool call waiting for approval
+          </div>
+          <ToolCall tool={ask.tool} />
+        </>
+      ) : (
+        <p className="ask-question" id={questionId}>
+          {ask.question}
+        </p>
+      )}
       <p className="muted small ask-meta">
         {showTask && (
           <>
@@ -56,6 +66,12 @@ export function AskCard({ ask, showTask = true, onAnswered }: { ask: AskView; sh
           </>
         )}
         {ask.nodeName ?? ask.nodeId} · asked <Ago iso={ask.createdAt} />
+        {ask.expiresAt && (
+          <>
+            {" "}
+            · denied if unanswered <Ago iso={ask.expiresAt} />
+          </>
+        )}
       </p>
       {sent ? (
         <p className="notice ok" role="status">
@@ -63,6 +79,8 @@ export function AskCard({ ask, showTask = true, onAnswered }: { ask: AskView; sh
         </p>
       ) : !canAct ? (
         <p className="muted">Viewers cannot answer asks.</p>
+      ) : ask.tool ? (
+        <ToolAnswers busy={busy} answer={(value, reason) => void answer(value, reason)} />
       ) : ask.options.length > 0 ? (
         <div className="ask-options" role="group" aria-label="Answers">
           {ask.options.map((o, i) => (
