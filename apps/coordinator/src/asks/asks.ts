@@ -93,8 +93,12 @@ export function toAnswer(r: AskRow): AskAnswer {
   };
 }
 
-/** A claim that ended takes its unanswered asks with it. */
+/** A claim that ended takes its unanswered asks with it; those past their deadline had expired first. */
 export async function closeAsks(tx: Tx, claimId: string, now: Date): Promise<void> {
+  await tx
+    .update(asks)
+    .set({ state: "expired", answeredAt: now })
+    .where(and(eq(asks.claimId, claimId), eq(asks.state, "pending"), isNotNull(asks.expiresAt), lte(asks.expiresAt, now)));
   await tx
     .update(asks)
     .set({ state: "cancelled", answeredAt: now })
