@@ -37,6 +37,11 @@ export const Config = z.object({
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
+  /** PEM certificate (chain) and private key files; with both, the coordinator serves HTTPS and WSS. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** Believe X-Forwarded-Proto and X-Forwarded-For from the TLS-terminating proxy in front. */
+  trustProxy: z.boolean().default(false),
   /** The web console's build (index.html and assets/), served at `/`; unset when @muster/console is not installed. */
   consoleDir: z.string().min(1).optional(),
 });
@@ -61,6 +66,9 @@ export interface ConfigInput {
   dailyBudget?: string | undefined;
   retryOn?: string | undefined;
   consoleDir?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  trustProxy?: boolean | undefined;
 }
 
 /** The build inside the installed @muster/console package; undefined when the package is not there. */
@@ -102,6 +110,17 @@ function consoleDir(text: string | undefined): string | undefined {
   return text === undefined || text === "" ? defaultConsoleDir() : resolve(text);
 }
 
+function filePath(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? undefined : resolve(text);
+}
+
+function yesNo(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined || text === "") return undefined;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new ConfigError(`${name}: "${text}" is not true or false`);
+}
+
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
   const pick = (flag: string | undefined, envName: string) => (flag !== undefined ? flag : env[envName] || undefined);
   const raw = {
@@ -114,6 +133,9 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     leaseGraceMs: duration("lease grace", pick(flags.leaseGrace, "MUSTER_LEASE_GRACE")),
     retryBackoffMs: duration("retry backoff", pick(flags.retryBackoff, "MUSTER_RETRY_BACKOFF")),
     adminToken: env.MUSTER_ADMIN_TOKEN || undefined,
+    tlsCert: filePath(pick(flags.tlsCert, "MUSTER_TLS_CERT")),
+    tlsKey: filePath(pick(flags.tlsKey, "MUSTER_TLS_KEY")),
+    trustProxy: flags.trustProxy ?? yesNo("MUSTER_TRUST_PROXY", env.MUSTER_TRUST_PROXY),
     placementPolicy: pick(flags.placementPolicy, "MUSTER_PLACEMENT_POLICY"),
     affinityWaitMs: duration("affinity wait", pick(flags.affinityWait, "MUSTER_AFFINITY_WAIT")),
     priorityAgingMs: aging(pick(flags.priorityAging, "MUSTER_PRIORITY_AGING")),
@@ -132,5 +154,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const cfg = parsed.data;
   if (cfg.heartbeatIntervalMs >= cfg.leaseMs)
     throw new ConfigError("the heartbeat interval must be shorter than the lease");
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined))
+    throw new ConfigError("TLS needs both a certificate and a key: give --tls-cert and --tls-key (or MUSTER_TLS_CERT and MUSTER_TLS_KEY) together");
   return cfg;
 }

@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { startCoordinator } from "./server.js";
+import { TlsError } from "./tls.js";
 
 const program = new Command()
   .name("muster-coordinator")
@@ -51,6 +52,11 @@ program
       "the installed @muster/console's dist",
     ),
   )
+  .addOption(new Option("--tls-cert <file>", "PEM certificate (chain) to serve HTTPS and WSS with; needs --tls-key (env MUSTER_TLS_CERT)"))
+  .addOption(new Option("--tls-key <file>", "PEM private key of --tls-cert; both are read again on SIGHUP (env MUSTER_TLS_KEY)"))
+  .addOption(
+    new Option("--trust-proxy", "believe X-Forwarded-Proto and X-Forwarded-For from the TLS-terminating proxy in front (env MUSTER_TRUST_PROXY)"),
+  )
   .addHelpText("after", "\nExample:\n  muster-coordinator start --port 7391 --data-dir /var/lib/muster --daily-budget 50\n")
   .action(async (opts) => {
     let config;
@@ -68,6 +74,11 @@ program
     try {
       coordinator = await startCoordinator(config, log);
     } catch (err) {
+      if (err instanceof TlsError) {
+        log.fatal({ reason: err.message }, "coordinator failed to start");
+        process.stderr.write(`muster-coordinator: ${err.message}\n`);
+        process.exit(2);
+      }
       log.fatal({ err }, "coordinator failed to start");
       process.stderr.write(`muster-coordinator: cannot start: ${(err as Error).message}\n`);
       process.exit(1);
@@ -88,6 +99,8 @@ program
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    // A renewed certificate is picked up without dropping a connection; without TLS, SIGHUP keeps its default.
+    if (config.tlsCert) process.on("SIGHUP", () => void coordinator.reloadTls());
   });
 
 program.parseAsync(process.argv).catch((err) => {

@@ -1,5 +1,6 @@
 // Wires the coordinator: store, auth bootstrap, HTTP API, node gateway, scheduler.
 import type { Server } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
@@ -24,11 +25,14 @@ import { Scheduler } from "./scheduler/scheduler.js";
 import { openStore, type Db } from "./store/db.js";
 import { lockDirectory } from "./store/dir-lock.js";
 import { settings } from "./store/schema.js";
+import { loadTlsPair, TlsReloader } from "./tls.js";
 
 export interface Coordinator {
   url: string;
   port: number;
   adminToken: { token: string | null; path: string | null; source: AdminTokenSource };
+  /** Reads the TLS certificate and key again (SIGHUP); false when the new pair was refused or there is no TLS. */
+  reloadTls(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +44,9 @@ async function fleetId(db: Db): Promise<string> {
 }
 
 export async function startCoordinator(config: Config, log: Logger, clock: Clock = systemClock): Promise<Coordinator> {
+  // Before the database: a certificate that cannot be used is one line, not a half-started coordinator.
+  const tlsFiles = config.tlsCert && config.tlsKey ? { certPath: config.tlsCert, keyPath: config.tlsKey } : null;
+  const tlsPair = tlsFiles ? await loadTlsPair(tlsFiles) : null;
   // One coordinator per data directory: PGlite is single-process, and the admin token file is per directory.
   const dirLock = lockDirectory(config.dataDir);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch((err: unknown) => {
@@ -133,9 +140,11 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     feed,
     sessionKey: await sessionKey(db),
     consoleDir: config.consoleDir,
+    trustProxy: config.trustProxy,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s as Server));
+    const secure = tlsPair ? { createServer: createHttpsServer, serverOptions: { cert: tlsPair.cert, key: tlsPair.key } } : {};
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, ...secure }, () => resolve(s as Server));
     (s as Server).once("error", reject);
   });
   gateway.attach(server);
@@ -145,7 +154,9 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   prune.unref();
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  const url = `${tlsPair ? "https" : "http"}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  const tls = tlsFiles && tlsPair ? new TlsReloader(tlsFiles, server as unknown as HttpsServer, log.child({ component: "tls" })) : null;
+  if (tls && tlsPair) tls.logServing(tlsPair);
   log.info({ url, audience }, "coordinator listening");
   void scheduler.request("coordinator started");
   sweeper.start();
@@ -155,6 +166,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     url,
     port,
     adminToken,
+    reloadTls: async () => (tls ? tls.reload() : false),
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(prune);

@@ -33,6 +33,8 @@ export interface AppDeps {
   sessionKey: Uint8Array;
   /** The web console's build, served at `/`; unset answers 503 there. */
   consoleDir?: string | undefined;
+  /** Believe X-Forwarded-Proto/-For from the proxy in front (see clientOf in client-address.ts). */
+  trustProxy?: boolean | undefined;
 }
 
 export type Env = { Variables: { identity: Identity } };

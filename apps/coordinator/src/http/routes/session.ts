@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { readSession, SESSION_TTL_S, signSession } from "../../auth/session.js";
 import { authenticateToken, identityOf, type Identity, type TokenUse } from "../../auth/tokens.js";
 import { MusterError } from "../../errors.js";
+import { clientOf } from "../client-address.js";
 import { readJson, type AppDeps, type Env } from "../context.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -64,7 +65,8 @@ export function sessionRoutes(deps: AppDeps, use?: TokenUse): Hono<Env> {
     setCookie(c, SESSION_COOKIE, cookie, {
       httpOnly: true,
       sameSite: "Strict",
-      secure: new URL(c.req.url).protocol === "https:",
+      // Over TLS, directly or through a trusted proxy, the cookie never travels over plain HTTP.
+      secure: clientOf(c, deps.trustProxy === true).secure,
       path: "/",
       maxAge: SESSION_TTL_S,
     });
