@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseDuration, PlacementPolicy, RetryableReason } from "@muster/protocol";
 import { z } from "zod";
+import { DEFAULT_LIMITS } from "./auth/limits.js";
 
 export const Config = z.object({
   host: z.string().min(1).default("127.0.0.1"),
@@ -44,6 +45,15 @@ export const Config = z.object({
   trustProxy: z.boolean().default(false),
   /** The web console's build (index.html and assets/), served at `/`; unset when @muster/console is not installed. */
   consoleDir: z.string().min(1).optional(),
+  /** Failed authentications (bad bearer token, sign-in or node token) per client address per window. */
+  authFailureLimit: z.number().int().positive().default(DEFAULT_LIMITS.authFailureLimit),
+  /** Joins refused for their join key per client address per window. */
+  joinFailureLimit: z.number().int().positive().default(DEFAULT_LIMITS.joinFailureLimit),
+  failureWindowMs: z.number().int().positive().default(DEFAULT_LIMITS.failureWindowMs),
+  /** Live event and log streams one API token may hold open at once. */
+  streamsPerToken: z.number().int().positive().default(DEFAULT_LIMITS.streamsPerToken),
+  /** Frames from one node waiting to be handled before its socket is paused. */
+  nodeFrameQueue: z.number().int().min(2).default(DEFAULT_LIMITS.nodeFrameQueue),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -102,6 +112,13 @@ function money(text: string | undefined): number | undefined {
   return n;
 }
 
+function count(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name}: "${text}" is not a whole number`);
+  return n;
+}
+
 function list(text: string | undefined): string[] | undefined {
   return text === undefined || text === "" ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
 }
@@ -145,6 +162,11 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     notifyWebhook: env.MUSTER_NOTIFY_WEBHOOK || undefined,
     notifySecret: env.MUSTER_NOTIFY_SECRET || undefined,
     consoleDir: consoleDir(pick(flags.consoleDir, "MUSTER_CONSOLE_DIR")),
+    authFailureLimit: count("MUSTER_AUTH_FAILURE_LIMIT", env.MUSTER_AUTH_FAILURE_LIMIT),
+    joinFailureLimit: count("MUSTER_JOIN_FAILURE_LIMIT", env.MUSTER_JOIN_FAILURE_LIMIT),
+    failureWindowMs: duration("failure window", env.MUSTER_FAILURE_WINDOW),
+    streamsPerToken: count("MUSTER_STREAMS_PER_TOKEN", env.MUSTER_STREAMS_PER_TOKEN),
+    nodeFrameQueue: count("MUSTER_NODE_FRAME_QUEUE", env.MUSTER_NODE_FRAME_QUEUE),
   };
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

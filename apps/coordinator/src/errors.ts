@@ -16,6 +16,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   invalid_state: 409,
   name_taken: 409,
   payload_too_large: 413,
+  rate_limited: 429,
+  too_many_streams: 429,
   internal: 500,
   unavailable: 503,
 };

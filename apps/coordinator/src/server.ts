@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
+import { createLimits } from "./auth/limits.js";
 import { pruneJwtIds } from "./auth/node-jwt.js";
 import { bootstrapAdminToken, type AdminTokenSource } from "./auth/tokens.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -109,7 +110,9 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
       if (notifier.enabled) void notifier.notify(toAskView(row, null));
     }
   };
+  const limits = createLimits(config, clock);
   gateway = new Gateway({
+    limits,
     db,
     log: log.child({ component: "gateway" }),
     clock,
@@ -138,6 +141,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     bodyLimitBytes: config.bodyLimitBytes,
     dailyBudgetUsd: config.dailyBudgetUsd,
     feed,
+    limits,
     sessionKey: await sessionKey(db),
     consoleDir: config.consoleDir,
     trustProxy: config.trustProxy,

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { CloseCode, MAX_FRAME_BYTES } from "@muster/protocol";
 import { WebSocketServer } from "ws";
+import type { Limits } from "../auth/limits.js";
 import { verifyNodeJwt } from "../auth/node-jwt.js";
 import { MusterError } from "../errors.js";
 import type { OfferTarget } from "../scheduler/scheduler.js";
@@ -13,13 +14,18 @@ export const CONNECT_PATH = "/v1/nodes/connect";
 
 export interface GatewayDeps extends SessionDeps {
   audience: string;
+  limits: Limits;
 }
 
 export class Gateway {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   readonly #sessions = new Map<string, NodeSession>();
 
-  constructor(private readonly deps: GatewayDeps) {}
+  readonly #sessionDeps: SessionDeps;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.#sessionDeps = { ...deps, frameQueueMax: deps.frameQueueMax ?? deps.limits.nodeFrameQueue };
+  }
 
   attach(server: Server): void {
     server.on("upgrade", (req, socket, head) => {
@@ -66,14 +72,24 @@ export class Gateway {
     socket.on("error", (err) => log.debug({ err }, "upgrade socket error"));
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path !== CONNECT_PATH) return refuse(socket, 404, "not_found", "no websocket endpoint here");
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = this.deps.limits.auth.retryAfterMs(address);
+    if (wait > 0) {
+      const s = Math.max(1, Math.ceil(wait / 1000));
+      return refuse(socket, 429, "rate_limited", `too many failed attempts from this address; try again in ${s}s`, { "Retry-After": String(s) });
+    }
     const auth = req.headers.authorization ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m) return refuse(socket, 401, "unauthorized", "missing bearer token");
+    if (!m) {
+      this.deps.limits.auth.fail(address);
+      return refuse(socket, 401, "unauthorized", "missing bearer token");
+    }
     let node;
     try {
       node = await verifyNodeJwt(this.deps.db, m[1]!, { audience: this.deps.audience, clock: this.deps.clock });
     } catch (err) {
       if (err instanceof MusterError) {
+        if (err.code === "unauthorized") this.deps.limits.auth.fail(address);
         log.warn({ code: err.code, reason: err.message, remote: req.socket.remoteAddress }, "node upgrade refused");
         return refuse(socket, err.status, err.code, err.message);
       }
@@ -82,7 +98,7 @@ export class Gateway {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const previous = this.#sessions.get(node.id);
-      const session = new NodeSession(ws, node, this.deps);
+      const session = new NodeSession(ws, node, this.#sessionDeps);
       this.#sessions.set(node.id, session);
       previous?.close(CloseCode.replaced, "replaced by a newer connection");
       ws.on("error", (err) => session.log.warn({ err }, "node socket error"));
@@ -103,11 +119,13 @@ export class Gateway {
   }
 }
 
-function refuse(socket: Duplex, status: number, code: string, message: string): void {
+function refuse(socket: Duplex, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ error: { code, message } });
-  const text = { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error" }[status] ?? "Error";
+  const text =
+    { 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error" }[status] ?? "Error";
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), 1000).unref();
 }

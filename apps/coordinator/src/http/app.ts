@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { RateLimited } from "../auth/limits.js";
 import { TokenUse } from "../auth/tokens.js";
 import { MusterError } from "../errors.js";
 import { authenticate, sessionRoutes } from "./routes/session.js";
@@ -23,7 +24,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.onError((err, c) => {
     if (err instanceof MusterError) {
       const details = err.details === undefined ? {} : { details: err.details };
-      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status as ContentfulStatusCode);
+      const headers = err instanceof RateLimited ? { "retry-after": String(err.retryAfterS) } : undefined;
+      return c.json({ error: { code: err.code, message: err.message, ...details } }, err.status as ContentfulStatusCode, headers);
     }
     log.error({ err, path: c.req.path }, "request failed");
     return c.json({ error: { code: "internal", message: "internal error" } }, 500);

@@ -2,6 +2,7 @@
 import type { Role } from "@muster/protocol";
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { Limits } from "../auth/limits.js";
 import type { Identity } from "../auth/tokens.js";
 import { hasRole } from "../auth/tokens.js";
 import type { Clock } from "../clock.js";
@@ -35,9 +36,16 @@ export interface AppDeps {
   consoleDir?: string | undefined;
   /** Believe X-Forwarded-Proto/-For from the proxy in front (see clientOf in client-address.ts). */
   trustProxy?: boolean | undefined;
+  limits: Limits;
 }
 
 export type Env = { Variables: { identity: Identity } };
+
+/** The peer's address as the socket sees it (the limits count per address); "local" for in-process requests. */
+export function clientAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? "local";
+}
 
 export function describeIssues(err: z.ZodError): string {
   return err.issues

@@ -1,6 +1,7 @@
 // Test support: the HTTP app on a test database, in process, with an admin token and no node gateway listening.
 import pino from "pino";
 import type { Hono } from "hono";
+import { createLimits, DEFAULT_LIMITS } from "../auth/limits.js";
 import { bootstrapAdminToken } from "../auth/tokens.js";
 import { sessionKey } from "../auth/session.js";
 import type { RetryPolicy } from "../claims/retry.js";
@@ -43,7 +44,9 @@ export async function createTestApp(store: Store, opts: { consoleDir?: string | 
   });
   // No placement passes: tests set task states themselves, and a pass must not race the database's disposal.
   scheduler.stop();
+  const limits = createLimits(DEFAULT_LIMITS, clock);
   const gateway = new Gateway({
+    limits,
     db,
     log,
     clock,
@@ -74,6 +77,7 @@ export async function createTestApp(store: Store, opts: { consoleDir?: string | 
     feed: new EventFeed(bus),
     sessionKey: await sessionKey(db),
     consoleDir: opts.consoleDir,
+    limits,
   });
   return {
     app,

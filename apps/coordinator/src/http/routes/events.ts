@@ -10,6 +10,7 @@ export function eventRoutes(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.get("/events", (c) => {
     const last = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? Number.NaN);
+    const release = deps.limits.streams.take(c.get("identity").tokenId);
     return streamSSE(c, async (stream) => {
       const queue: FeedEntry[] = [];
       let wake: (() => void) | null = null;
@@ -52,6 +53,7 @@ export function eventRoutes(deps: AppDeps): Hono<Env> {
       } finally {
         off();
         offRevoked();
+        release();
       }
     });
   });

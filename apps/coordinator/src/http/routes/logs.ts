@@ -39,6 +39,7 @@ export function logRoutes(deps: AppDeps): Hono<Env> {
       });
     }
     let cursor = c.req.header("last-event-id") ?? q.after;
+    const release = deps.limits.streams.take(c.get("identity").tokenId);
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let aborted = false;
@@ -78,6 +79,7 @@ export function logRoutes(deps: AppDeps): Hono<Env> {
       } finally {
         offRecords();
         offChanged();
+        release();
       }
     });
   });

@@ -10,7 +10,7 @@ import { MusterError } from "../../errors.js";
 import { connectedState, type NodeRow } from "../../gateway/node-state.js";
 import { findNode, listNodes, liveClaimCounts } from "../../store/queries.js";
 import { nodes } from "../../store/schema.js";
-import { readJson, requireRole, type AppDeps, type Env } from "../context.js";
+import { clientAddress, readJson, requireRole, type AppDeps, type Env } from "../context.js";
 import { toNodeView } from "../views.js";
 
 export function nodeRoutes(deps: AppDeps): Hono<Env> {
@@ -42,8 +42,13 @@ export function nodeRoutes(deps: AppDeps): Hono<Env> {
   }
 
   app.post("/nodes/join", async (c) => {
+    const address = clientAddress(c);
+    deps.limits.join.check(address);
     const req = await readJson(c, JoinRequest);
-    const res = await joinNode(db, req, { audience: deps.audience, clock });
+    const res = await joinNode(db, req, { audience: deps.audience, clock }).catch((err: unknown) => {
+      if (err instanceof MusterError && err.code.startsWith("join_key_")) deps.limits.join.fail(address);
+      throw err;
+    });
     deps.log.info({ nodeId: res.nodeId, node: res.name }, "node joined");
     journal.nodeState(res.nodeId, "joined");
     return c.json(res, 201);

@@ -7,14 +7,26 @@ import { readSession, SESSION_TTL_S, signSession } from "../../auth/session.js";
 import { authenticateToken, identityOf, type Identity, type TokenUse } from "../../auth/tokens.js";
 import { MusterError } from "../../errors.js";
 import { clientOf } from "../client-address.js";
-import { readJson, type AppDeps, type Env } from "../context.js";
+import { clientAddress, readJson, type AppDeps, type Env } from "../context.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export async function authenticate(c: Context<Env>, deps: AppDeps, use?: TokenUse): Promise<Identity> {
-  const identity = await whoIsCalling(c, deps);
+  const identity = await limitFailures(c, deps, () => whoIsCalling(c, deps));
   await use?.touch(identity.tokenId, deps.clock.now());
   return identity;
+}
+
+/** Runs an authentication; an address with too many failed ones waits, and every failure counts against it. */
+async function limitFailures<T>(c: Context, deps: AppDeps, attempt: () => Promise<T>): Promise<T> {
+  const address = clientAddress(c);
+  deps.limits.auth.check(address);
+  try {
+    return await attempt();
+  } catch (err) {
+    if (err instanceof MusterError && err.code === "unauthorized") deps.limits.auth.fail(address);
+    throw err;
+  }
 }
 
 async function whoIsCalling(c: Context<Env>, deps: AppDeps): Promise<Identity> {
@@ -58,8 +70,11 @@ export function sessionRoutes(deps: AppDeps, use?: TokenUse): Hono<Env> {
     // Another site must not sign a browser in with the attacker's token (login CSRF).
     if (crossOrigin(c)) throw new MusterError("forbidden", "cross-origin sign-in refused");
     const { token } = await readJson(c, SessionRequest);
-    const identity = await authenticateToken(deps.db, token);
-    if (!identity) throw new MusterError("unauthorized", "token is not valid");
+    const identity = await limitFailures(c, deps, async () => {
+      const found = await authenticateToken(deps.db, token);
+      if (!found) throw new MusterError("unauthorized", "token is not valid");
+      return found;
+    });
     await use?.touch(identity.tokenId, deps.clock.now());
     const cookie = await signSession(deps.sessionKey, identity.tokenId, Math.floor(deps.clock.now() / 1000));
     setCookie(c, SESSION_COOKIE, cookie, {
