@@ -86,7 +86,8 @@ export async function startCoordinator(
   const args = [BIN.coordinator, "start", "--port", String(reuse?.port ?? 0), "--data-dir", dataDir];
   if (db.url) args.push("--database-url", db.url);
   const proc = spawnProc("coordinator", args, { ...FAST_TIMINGS, MUSTER_ADMIN_TOKEN: undefined, ...env });
-  const line = await proc.waitFor(/coordinator listening/);
+  // PGlite starts in seconds, more on a loaded machine.
+  const line = await proc.waitFor(/coordinator listening/, 90_000);
   const url = (JSON.parse(line) as { url: string }).url;
   const token = env.MUSTER_ADMIN_TOKEN ?? readFileSync(join(dataDir, "admin.token"), "utf8").trim();
   return {

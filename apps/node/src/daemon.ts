@@ -23,10 +23,12 @@ export interface DaemonOptions {
   log: Logger;
   /** Where SIGTERM/SIGINT come from; a test can hand in an emitter. */
   signals?: Pick<NodeJS.Process, "on" | "off">;
+  /** Where lines meant for the person who started the daemon go. */
+  stderr?: Pick<NodeJS.WritableStream, "write">;
 }
 
 /** Runs the daemon; resolves with its exit code. A bad config throws ConfigError before anything starts. */
-export async function runDaemon({ configPath, env, log, signals = process }: DaemonOptions): Promise<number> {
+export async function runDaemon({ configPath, env, log, signals = process, stderr = process.stderr }: DaemonOptions): Promise<number> {
   const config = await loadConfig(configPath);
   const dataDir = resolveDataDir(config, env);
   // One daemon per data directory, before anything in it is touched: recovery would kill another daemon's workers.
@@ -80,7 +82,11 @@ export async function runDaemon({ configPath, env, log, signals = process }: Dae
       log: log.child({ component: "session" }),
       replies: asks,
     });
-    return await runUntilShutdown(session, signals, log);
+    const code = await runUntilShutdown(session, signals, log);
+    // Started again, a drained node exits at once until an operator takes it back: say how, where a person reads.
+    if (session.drainedByCoordinator)
+      stderr.write(`muster-node: the coordinator drained this node; to take it back into service run: muster nodes uncordon ${config.name}\n`);
+    return code;
   } finally {
     stopPruning();
     await asks.closeAll();

@@ -137,6 +137,12 @@ describe("explain", () => {
   it.each([
     ["no node at all", [], task("t"), "no node is connected"],
     ["a lost fleet", [node("a", { live: false })], task("t"), "no node is connected"],
+    [
+      "a drained node gone offline",
+      [node("a", { live: false, closed: true, labels: { dev: "true" } }), node("b")],
+      task("t", { selector: "dev=true" }),
+      "the matching node a is drained or cordoned (muster nodes uncordon a takes it back)",
+    ],
     ["a missing agent", [node("a")], task("t", { agent: "codex" }), "agent codex on no connected node"],
     ["a missing label", [node("a")], task("t", { selector: "gpu=true" }), "no node has label gpu=true"],
     [

@@ -179,6 +179,13 @@ function spread(task: QueuedTask, fitting: Mutable[], all: readonly Mutable[]): 
 /** Why no node fits: the first thing that rules every node out, in the words an operator would use. */
 export function explain(task: QueuedTask, nodes: readonly FleetNode[]): string {
   const live = nodes.filter((n) => n.live);
+  const fits = (n: FleetNode) => n.agents.has(task.agent) && selectorMatches(task.requirements, n.labels);
+  if (!live.some(fits)) {
+    // A drained node goes offline and stays out of service until an operator takes it back: name it.
+    const parked = nodes.filter((n) => !n.live && n.closed && fits(n)).map((n) => n.name);
+    if (parked.length === 1) return `the matching node ${parked[0]} is drained or cordoned (muster nodes uncordon ${parked[0]} takes it back)`;
+    if (parked.length > 1) return `the matching nodes ${parked.join(", ")} are drained or cordoned (muster nodes uncordon takes one back)`;
+  }
   if (live.length === 0) return "no node is connected";
   const withAgent = live.filter((n) => n.agents.has(task.agent));
   if (withAgent.length === 0) return `agent ${task.agent} on no connected node`;

@@ -107,6 +107,11 @@ export class NodeSession implements SupervisorListener {
     return this.localDraining || this.remoteDraining;
   }
 
+  /** The coordinator, not this process, asked for the drain (an operator ran `muster nodes drain`). */
+  get drainedByCoordinator(): boolean {
+    return this.remoteDraining && !this.localDraining;
+  }
+
   /** What is left of the node's lease on its monotonic clock; null when it holds none. */
   leaseRemainingMs(): number | null {
     return this.lease.remainingMs();
