@@ -94,6 +94,8 @@ export const NodeConfig = z
     audience: z.string().min(1),
     publicKey: Ed25519PublicJwk,
     privateKey: Ed25519PrivateJwk,
+    /** A PEM file of CAs to trust for the coordinator's TLS certificate (`join --ca`), besides the system's. */
+    ca: z.string().min(1).optional(),
     labels: Labels.default({}),
     capacity: z.number().int().min(0).max(1024),
     /** Where claim work dirs go; MUSTER_NODE_DATA_DIR overrides it. */

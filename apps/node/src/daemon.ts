@@ -8,6 +8,7 @@ import { prepareMusterBin } from "./asks/cli-bin.js";
 import { AskHub } from "./asks/hub.js";
 import { loadConfig, resolveDataDir, type NodeConfig } from "./config.js";
 import { lockDirectory } from "./dir-lock.js";
+import { NodeCommandError } from "./errors.js";
 import { createNodeTokenSigner } from "./identity/token.js";
 import type { Logger } from "./log.js";
 import { DiskOutbox } from "./session/outbox.js";
@@ -80,6 +81,7 @@ export async function runDaemon({ configPath, env, log, signals = process, stder
       supervisor,
       outbox,
       log: log.child({ component: "session" }),
+      caFile: config.ca,
       replies: asks,
     });
     const code = await runUntilShutdown(session, signals, log);
@@ -127,6 +129,8 @@ async function runUntilShutdown(session: NodeSession, signals: Pick<NodeJS.Proce
   signals.on("SIGINT", onSignal);
   try {
     const end = await session.run();
+    // One line for the person who started the daemon: why the coordinator cannot be used.
+    if (end.exitCode !== 0) throw new NodeCommandError(end.message, end.code, end.exitCode);
     return end.exitCode;
   } finally {
     signals.off("SIGTERM", onSignal);

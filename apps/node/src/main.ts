@@ -33,6 +33,7 @@ program
   .option("--capacity <n>", `how many claims to run at once (default: number of CPUs, at least 1; ${defaultCapacity()} here)`)
   .option("--config <path>", "where to write the config (default: $MUSTER_NODE_CONFIG or ~/.config/muster/node.json)")
   .option("--force", "replace a config that belongs to another node")
+  .option("--ca <file>", "PEM file of a private CA to trust for the coordinator's certificate; kept for start (default: $MUSTER_CA)")
   .option("--json", "print the result as JSON")
   .action(async (url: string, flags: JoinFlags & { json?: boolean }) => {
     const json = flags.json === true;

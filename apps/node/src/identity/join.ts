@@ -2,6 +2,7 @@
 import { availableParallelism, hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
 import {
+  describeTlsFailure,
   ErrorBody,
   ExitCode,
   JOIN_KEY_PREFIX,
@@ -16,6 +17,7 @@ import {
 } from "@muster/protocol";
 import { ConfigError, CoordinatorUrl, defaultConfigPath, loadConfig, writeConfig, type NodeConfig } from "../config.js";
 import { NodeCommandError, usageError } from "../errors.js";
+import { fetchTrusting, readTrustedCa } from "./ca.js";
 import { generateNodeKeyPair } from "./keys.js";
 
 export interface JoinArgs {
@@ -26,6 +28,8 @@ export interface JoinArgs {
   capacity: number;
   configPath: string;
   force: boolean;
+  /** PEM file of CAs to trust for the coordinator's certificate; kept in the config for `start`. */
+  ca?: string | undefined;
 }
 
 /** The flags as commander hands them over, before validation. */
@@ -36,6 +40,7 @@ export interface JoinFlags {
   capacity?: string;
   config?: string;
   force?: boolean;
+  ca?: string;
 }
 
 export function defaultCapacity(): number {
@@ -62,7 +67,17 @@ export function parseJoinArgs(url: string, flags: JoinFlags, env: NodeJS.Process
       throw usageError(`invalid capacity "${flags.capacity}" (expected a whole number 0..1024)`);
   }
   const configPath = flags.config ? resolve(flags.config) : defaultConfigPath(env);
-  return { url: u.data, name: name.data, key: flags.key.trim(), labels, capacity, configPath, force: flags.force === true };
+  const ca = flags.ca || env.MUSTER_CA || undefined;
+  return {
+    url: u.data,
+    name: name.data,
+    key: flags.key.trim(),
+    labels,
+    capacity,
+    configPath,
+    force: flags.force === true,
+    ...(ca ? { ca: resolve(ca) } : {}),
+  };
 }
 
 export interface JoinDeps {
@@ -106,8 +121,14 @@ function describeFetchFailure(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-async function postJoin(url: string, body: JoinRequest, deps: JoinDeps): Promise<JoinResponse> {
-  const doFetch = deps.fetch ?? fetch;
+async function postJoin(url: string, body: JoinRequest, deps: JoinDeps, caFile: string | undefined): Promise<JoinResponse> {
+  let ca: string[] | undefined;
+  try {
+    ca = caFile ? await readTrustedCa(caFile) : undefined;
+  } catch (err) {
+    throw new NodeCommandError((err as Error).message, "bad_request", ExitCode.usage);
+  }
+  const doFetch = deps.fetch ?? (ca ? fetchTrusting(ca) : fetch);
   let status: number;
   let text: string;
   try {
@@ -120,6 +141,8 @@ async function postJoin(url: string, body: JoinRequest, deps: JoinDeps): Promise
     status = res.status;
     text = await res.text();
   } catch (err) {
+    const tls = describeTlsFailure(err, { caGiven: ca !== undefined });
+    if (tls) throw new NodeCommandError(tls, "tls_unverified", ExitCode.unreachable, { cause: err });
     throw new NodeCommandError(
       `cannot reach the coordinator at ${url}: ${describeFetchFailure(err)}`,
       "unreachable",
@@ -161,6 +184,7 @@ export async function joinCoordinator(args: JoinArgs, deps: JoinDeps = {}): Prom
       version: MUSTER_VERSION,
     },
     deps,
+    args.ca,
   );
   await writeConfig(args.configPath, {
     ...carried,
@@ -171,6 +195,7 @@ export async function joinCoordinator(args: JoinArgs, deps: JoinDeps = {}): Prom
     audience: joined.audience,
     publicKey: keys.publicKey,
     privateKey: keys.privateKey,
+    ...(args.ca ? { ca: args.ca } : {}),
     labels: joined.labels,
     capacity: joined.capacity,
     joinedAt: new Date((deps.now ?? Date.now)()).toISOString(),

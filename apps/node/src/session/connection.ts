@@ -2,12 +2,15 @@
 // that end the daemon instead of retrying (revoked node, protocol version mismatch).
 import type { IncomingMessage } from "node:http";
 import WebSocket from "ws";
-import { CloseCode, ErrorBody, MAX_FRAME_BYTES } from "@muster/protocol";
+import { CloseCode, describeTlsFailure, ErrorBody, ExitCode, MAX_FRAME_BYTES } from "@muster/protocol";
+import { readTrustedCa } from "../identity/ca.js";
 import type { SignNodeToken } from "../identity/token.js";
 import type { Logger } from "../log.js";
 import type { Backoff } from "./backoff.js";
 
-export type ConnectionEnd = { kind: "closed" } | { kind: "fatal"; message: string };
+export type ConnectionEnd =
+  | { kind: "closed" }
+  | { kind: "fatal"; message: string; code: string; exitCode: typeof ExitCode.failure | typeof ExitCode.unreachable };
 
 export interface ConnectionHandlers {
   opened(): void;
@@ -23,6 +26,8 @@ export interface ConnectionOptions {
   log: Logger;
   handlers: ConnectionHandlers;
   handshakeTimeoutMs?: number;
+  /** A PEM file of CAs to trust for the coordinator's certificate; read on every attempt, so a renewed one is seen. */
+  caFile?: string | undefined;
 }
 
 /** Above this much unsent data, senders wait instead of queueing more in memory. */
@@ -70,6 +75,8 @@ export class Connection {
   private ws: WebSocket | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Once the coordinator has been reached, a certificate problem is waited out instead of ending the daemon. */
+  private everOpened = false;
   private resolveEnd!: (end: ConnectionEnd) => void;
   readonly ended: Promise<ConnectionEnd>;
 
@@ -118,22 +125,28 @@ export class Connection {
     if (this.stopping) return;
     const { log } = this.opts;
     let token: string;
+    let ca: string[] | undefined;
+    try {
+      ca = this.opts.caFile ? await readTrustedCa(this.opts.caFile) : undefined;
+    } catch (err) {
+      return this.fail((err as Error).message, "bad_ca", ExitCode.failure);
+    }
     try {
       token = await this.opts.signToken();
     } catch (err) {
-      this.stopping = true;
-      this.resolveEnd({ kind: "fatal", message: `cannot sign the node token: ${(err as Error).message}` });
-      return;
+      return this.fail(`cannot sign the node token: ${(err as Error).message}`, "bad_key", ExitCode.failure);
     }
     if (this.stopping) return this.resolveEnd({ kind: "closed" });
     const ws = new WebSocket(connectUrl(this.opts.url), {
       headers: { authorization: `Bearer ${token}` },
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+      ...(ca ? { ca } : {}),
     });
     this.ws = ws;
     let opened = false;
     let refusal: Refusal | null = null;
+    let tlsFailure: string | null = null;
     ws.on("unexpected-response", (_req, res) => {
       void readRefusal(res).then((r) => {
         refusal = r;
@@ -142,27 +155,34 @@ export class Connection {
     });
     ws.on("open", () => {
       opened = true;
+      this.everOpened = true;
       log.info({ url: this.opts.url }, "connected");
       this.opts.handlers.opened();
     });
     ws.on("message", (data: WebSocket.RawData) => this.opts.handlers.message(data.toString()));
     ws.on("error", (err) => {
-      if (!refusal) log.debug({ err: err.message }, "socket error");
+      tlsFailure = describeTlsFailure(err, { caGiven: ca !== undefined });
+      if (tlsFailure) log.error({ reason: tlsFailure }, "coordinator certificate refused");
+      else if (!refusal) log.debug({ err: err.message }, "socket error");
     });
     ws.on("close", (code: number, reasonBuf: Buffer) => {
       this.ws = null;
       const reason = reasonBuf.toString();
       if (opened) this.opts.handlers.closed(code, reason);
       if (this.stopping) return this.resolveEnd({ kind: "closed" });
+      // A node that never got through is misconfigured (wrong URL or CA); one that did waits out a bad renewal.
+      if (tlsFailure && !this.everOpened) return this.fail(tlsFailure, "tls_unverified", ExitCode.unreachable);
       const fatal = this.fatalReason(refusal, code, reason);
-      if (fatal) {
-        this.stopping = true;
-        return this.resolveEnd({ kind: "fatal", message: fatal });
-      }
+      if (fatal) return this.fail(fatal, "refused", ExitCode.failure);
       const delay = this.opts.backoff.next();
       log.warn({ code, reason: reason || undefined, opened, retryInMs: delay }, "disconnected");
       this.retryTimer = setTimeout(() => void this.attempt(), delay);
     });
+  }
+
+  private fail(message: string, code: string, exitCode: typeof ExitCode.failure | typeof ExitCode.unreachable): void {
+    this.stopping = true;
+    this.resolveEnd({ kind: "fatal", message, code, exitCode });
   }
 
   /** A message for the refusals that retrying cannot fix; null for everything else. */

@@ -53,9 +53,11 @@ export interface SessionOptions {
   /** After a second signal killed the workers: how long to wait for their results to be acked. */
   ackWaitMs?: number;
   hostname?: string;
+  /** PEM file of CAs to trust for the coordinator's TLS certificate (the config's `ca`). */
+  caFile?: string | undefined;
 }
 
-export type SessionEnd = { exitCode: 0 } | { exitCode: 1; message: string };
+export type SessionEnd = { exitCode: 0 } | { exitCode: 1 | 3; message: string; code: string };
 
 export class NodeSession implements SupervisorListener {
   private state: "down" | "hello" | "ready" = "down";
@@ -93,6 +95,7 @@ export class NodeSession implements SupervisorListener {
     this.connection = new Connection({
       url: opts.url,
       signToken: opts.signToken,
+      caFile: opts.caFile,
       backoff: new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff, random: opts.random ?? Math.random }),
       log: opts.log,
       handlers: {
@@ -127,7 +130,7 @@ export class NodeSession implements SupervisorListener {
     await this.opts.supervisor.stopAll("shutdown");
     if (end.kind === "fatal") {
       this.log.error({ reason: end.message }, "stopping: the coordinator will not take this node");
-      return { exitCode: 1, message: end.message };
+      return { exitCode: end.exitCode, message: end.message, code: end.code };
     }
     return { exitCode: 0 };
   }
