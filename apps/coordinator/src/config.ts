@@ -6,6 +6,23 @@ import { parseDuration, PlacementPolicy, RetryableReason } from "@muster/protoco
 import { z } from "zod";
 import { DEFAULT_LIMITS } from "./auth/limits.js";
 
+/** Force pushes, deploys, deletions and merges. */
+export const DEFAULT_PULSE_GATES = [
+  String.raw`\bpush\b.*(\s-f\b|--force)`,
+  String.raw`\bdeploy`,
+  String.raw`\b(rm|delete|drop|destroy)\b`,
+  String.raw`\bmerge\b`,
+];
+
+function isRegex(text: string): boolean {
+  try {
+    new RegExp(text, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const Config = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65535).default(7391),
@@ -35,6 +52,17 @@ export const Config = z.object({
   /** POSTed every new ask as JSON, signed with `notifySecret`. */
   notifyWebhook: z.url().optional(),
   notifySecret: z.string().min(16, "MUSTER_NOTIFY_SECRET must be at least 16 characters").optional(),
+  /** How often the pulse looks at its sensors, decisions and beat. */
+  pulseTickMs: z.number().int().positive().default(1000),
+  /** A failed beat waits this long, doubling with each failure in a row up to pulseBackoffMaxMs. */
+  pulseBackoffMs: z.number().int().positive().default(60_000),
+  pulseBackoffMaxMs: z.number().int().positive().default(300_000),
+  /** A decide task's time limit. */
+  pulseDecideTimeoutMs: z.number().int().positive().default(600_000),
+  /** Commands (argv joined by spaces) matching any of these regexes (case-insensitive) wait for a person's approval. */
+  pulseGates: z.array(z.string().refine(isRegex, "not a valid regular expression")).default(DEFAULT_PULSE_GATES),
+  /** For tests only: exit right after a decision is stored, before its move is carried out. */
+  testExitAfterDecided: z.boolean().default(false),
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
@@ -164,6 +192,13 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     consoleDir: consoleDir(pick(flags.consoleDir, "MUSTER_CONSOLE_DIR")),
     authFailureLimit: count("MUSTER_AUTH_FAILURE_LIMIT", env.MUSTER_AUTH_FAILURE_LIMIT),
     joinFailureLimit: count("MUSTER_JOIN_FAILURE_LIMIT", env.MUSTER_JOIN_FAILURE_LIMIT),
+    pulseTickMs: duration("pulse tick", env.MUSTER_PULSE_TICK),
+    pulseBackoffMs: duration("pulse backoff", env.MUSTER_PULSE_BACKOFF),
+    pulseBackoffMaxMs: duration("pulse backoff max", env.MUSTER_PULSE_BACKOFF_MAX),
+    pulseDecideTimeoutMs: duration("pulse decide timeout", env.MUSTER_PULSE_DECIDE_TIMEOUT),
+    // Regular expressions may hold commas, so the list is one per line.
+    pulseGates: env.MUSTER_PULSE_GATES ? env.MUSTER_PULSE_GATES.split("\n").map((g) => g.trim()).filter(Boolean) : undefined,
+    testExitAfterDecided: env.MUSTER_TEST_PULSE_EXIT_AFTER_DECIDED === "1",
     failureWindowMs: duration("failure window", env.MUSTER_FAILURE_WINDOW),
     streamsPerToken: count("MUSTER_STREAMS_PER_TOKEN", env.MUSTER_STREAMS_PER_TOKEN),
     nodeFrameQueue: count("MUSTER_NODE_FRAME_QUEUE", env.MUSTER_NODE_FRAME_QUEUE),

@@ -261,7 +261,8 @@ export const PulseConfigureRequest = z
     selector: z.string().max(2000).optional(),
     /** A custom decider's argv (agent becomes `exec`); an empty list goes back to the preset. */
     argv: z.array(z.string().max(64 * 1024)).max(MAX_ARGV).optional(),
-    intervalMs: z.number().int().min(MIN_INTERVAL_S * 1000).max(MAX_INTERVAL_S * 1000).optional(),
+    /** Time between beats; under 5 s only makes sense for tests. */
+    intervalMs: z.number().int().min(1000).max(MAX_INTERVAL_S * 1000).optional(),
     maxDecidesPerHour: z.number().int().min(1).max(100_000).optional(),
   })
   .strict()
