@@ -109,7 +109,7 @@ describe.each(kinds)("coordinator scheduling on %s", (kind) => {
       try {
         const gpu = await api<any>(c, "POST", "/v1/tasks", { agent: "exec", argv: ["x"], selector: "gpu=true" });
         expect(await pendingOf(gpu.body.id, /no node has label gpu=true/)).toBe("no node has label gpu=true");
-        const codex = await api<any>(c, "POST", "/v1/tasks", { agent: "codex", prompt: "hi" });
+        const codex = await api<any>(c, "POST", "/v1/tasks", { agent: "codex", prompt: "hi", allowUnknownAgent: true });
         await pendingOf(codex.body.id, /agent codex on no connected node/);
         const list = await api<any>(c, "GET", "/v1/tasks?state=queued");
         expect(list.body.tasks.find((t: any) => t.id === gpu.body.id).pending).toBe("no node has label gpu=true");

@@ -4,6 +4,7 @@ import type { ErrorCode } from "@muster/protocol";
 const STATUS: Partial<Record<ErrorCode, number>> = {
   bad_request: 400,
   validation_failed: 400,
+  unknown_agent: 400,
   unauthorized: 401,
   join_key_invalid: 401,
   join_key_expired: 401,

@@ -5,6 +5,7 @@ export const ErrorCode = z.enum([
   // request shape
   "bad_request",
   "validation_failed",
+  "unknown_agent",
   "payload_too_large",
   "not_found",
   "method_not_allowed",

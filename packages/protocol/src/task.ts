@@ -120,6 +120,8 @@ export const CreateTaskRequest = z
     approveToolsTimeoutMs: z.number().int().positive().max(MAX_APPROVAL_TIMEOUT_MS).optional(),
     /** `none`: run the worker without network. */
     network: TaskNetwork.optional(),
+    /** Queue it even though no node has ever offered the agent (a fleet still joining). */
+    allowUnknownAgent: z.boolean().optional(),
   })
   .strict()
   .superRefine((t, ctx) => {

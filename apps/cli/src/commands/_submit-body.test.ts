@@ -146,4 +146,9 @@ describe("parseEnv", () => {
     expect(usage(() => buildCreateTask({ agent: "codex", approveTools: "all" }, [], "x", {}))).toBe("approveTools works only with agent claude, not codex");
     expect(usage(() => buildCreateTask({ agent: "claude", approveTools: "rm -rf" }, [], "x", {}))).toMatch(/^--approve-tools 0: /);
   });
+
+  it("asks for an agent no node has offered yet only with --allow-unknown-agent", () => {
+    expect(buildCreateTask({ agent: "nosuch" }, [], "x", {})).not.toHaveProperty("allowUnknownAgent");
+    expect(buildCreateTask({ agent: "nosuch", allowUnknownAgent: true }, [], "x", {}).allowUnknownAgent).toBe(true);
+  });
 });

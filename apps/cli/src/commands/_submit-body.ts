@@ -32,6 +32,7 @@ export interface SubmitFlags {
   approveBefore?: string;
   approveTools?: string;
   approveToolsTimeout?: string;
+  allowUnknownAgent?: boolean;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -65,6 +66,7 @@ const FLAG_OF: Record<string, string> = {
   approveBefore: "--approve-before",
   approveTools: "--approve-tools",
   approveToolsTimeoutMs: "--approve-tools-timeout",
+  allowUnknownAgent: "--allow-unknown-agent",
 };
 
 /**
@@ -96,6 +98,7 @@ export function buildCreateTask(
   if (flags.priority !== undefined) body.priority = parseInteger("--priority", flags.priority);
   if (flags.maxAttempts !== undefined) body.maxAttempts = parseInteger("--max-attempts", flags.maxAttempts);
   if (flags.idempotent) body.idempotent = true;
+  if (flags.allowUnknownAgent) body.allowUnknownAgent = true;
   if (flags.onDisconnect !== undefined) body.onDisconnect = flags.onDisconnect;
   if (flags.policy !== undefined) body.policy = flags.policy;
   if (flags.affinityKey !== undefined) body.affinityKey = flags.affinityKey;

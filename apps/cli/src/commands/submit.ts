@@ -47,6 +47,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--approve-before <step>", "ask a person before the task counts as done (done) or before verify (verify)")
     .option("--approve-tools <tools>", "claude only: ask a person before each call of these tools, e.g. Bash,Write, or all")
     .option("--approve-tools-timeout <duration>", "deny a tool call nobody answered within this long (default: the node's, 30m)")
+    .option("--allow-unknown-agent", "queue the task even if no node has offered the agent yet (a fleet still joining)")
     .option("--idempotent", "running the task twice does no harm (allows --on-disconnect keep)")
     .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)

@@ -42,7 +42,7 @@ describe.each(kinds)("GET /v1/tasks filters on %s", (kind) => {
     t = await createTestApp(db.store);
     await db.store.db.insert(nodes).values([
       { id: "nod_one", name: "build-1", publicKey, state: "ready" },
-      { id: "nod_two", name: "build-2", publicKey, state: "ready" },
+      { id: "nod_two", name: "build-2", publicKey, state: "ready", agents: [{ name: "exec" }, { name: "claude" }] },
       { id: "nod_old", name: "retired", publicKey, state: "revoked" },
     ]);
     // Each selector is stored canonically, as POST /v1/tasks formats it.

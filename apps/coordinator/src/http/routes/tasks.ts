@@ -6,7 +6,7 @@ import {
   TaskListQuery,
   TellRequest,
 } from "@muster/protocol";
-import { and, asc, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { waitingTasks } from "../../asks/asks.js";
 import { createTell, toTellMessage, toTellView } from "../../asks/tells.js";
@@ -15,7 +15,8 @@ import { MusterError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import { newTaskValues } from "../../store/new-task.js";
 import { findNode, nodeNames } from "../../store/queries.js";
-import { claims, tasks, tells } from "../../store/schema.js";
+import type { Db } from "../../store/db.js";
+import { claims, nodes, tasks, tells } from "../../store/schema.js";
 import { readJson, readQuery, requireRole, type AppDeps, type Env } from "../context.js";
 import { toAttemptView, toTaskView } from "../views.js";
 
@@ -41,6 +42,7 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
   app.post("/tasks", async (c) => {
     const who = requireRole(c, "operator");
     const req = await readJson(c, CreateTaskRequest);
+    if (!req.allowUnknownAgent) await requireKnownAgent(db, req.agent);
     const now = clock.now();
     const [row] = await db
       .insert(tasks)
@@ -129,4 +131,19 @@ export function taskRoutes(deps: AppDeps): Hono<Env> {
   });
 
   return app;
+}
+
+/**
+ * A task for an agent that no node has ever offered would wait forever without a word: refuse it, unless the
+ * submitter says the fleet is still joining. `exec` is on every node.
+ */
+async function requireKnownAgent(db: Db, agent: string): Promise<void> {
+  if (agent === "exec") return;
+  const offered = await db
+    .select({ id: nodes.id })
+    .from(nodes)
+    .where(and(ne(nodes.state, "revoked"), sql`${nodes.agents} @> ${JSON.stringify([{ name: agent }])}::jsonb`))
+    .limit(1);
+  if (offered.length === 0)
+    throw new MusterError("unknown_agent", `no node offers agent ${agent}; join one that does, or pass allowUnknownAgent (--allow-unknown-agent) to queue it anyway`);
 }
