@@ -38,12 +38,13 @@ describe("ApiClient", () => {
     expect(withQuery("/v1/tasks", { state: "running", limit: 5, cursor: undefined })).toBe("/v1/tasks?state=running&limit=5");
   });
 
-  it("turns 401 and 403 into auth errors (exit 4) with the server's message and code", async () => {
+  it("turns 401 into an auth error (exit 4), and a role's 403 into a failure (exit 1), with the server's message and code", async () => {
     fake.on("GET /v1/denied", { status: 401, body: errorBody("unauthorized", "invalid token") });
     const e = await failure(client().get("/v1/denied", WhoAmI));
     expect([e.exitCode, e.line]).toEqual([4, "invalid token [unauthorized]"]);
     fake.on("GET /v1/forbidden", { status: 403, body: errorBody("forbidden", "viewers cannot do that") });
-    expect((await failure(client().get("/v1/forbidden", WhoAmI))).exitCode).toBe(4);
+    const f = await failure(client().get("/v1/forbidden", WhoAmI));
+    expect([f.exitCode, f.line]).toEqual([1, "viewers cannot do that [forbidden]"]);
   });
 
   it("turns other ErrorBody responses into failures (exit 1) with the code in brackets", async () => {

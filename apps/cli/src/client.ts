@@ -102,7 +102,10 @@ export class ApiClient {
   }
 }
 
-/** Maps a non-2xx response to a CLIError: 401/403 are auth errors, proxies' 502-504 mean unreachable. */
+/**
+ * Maps a non-2xx response to a CLIError: 401 is an auth error (sign in again), a 403 is a failure (the token is
+ * fine, its role is not enough), proxies' 502-504 mean unreachable.
+ */
 export async function responseError(
   res: Response,
   { method, path, url }: { method: string; path: string; url: string },
@@ -115,7 +118,7 @@ export async function responseError(
   } catch {
     // not JSON: described by status alone
   }
-  const kind = res.status === 401 || res.status === 403 ? "auth" : "failure";
+  const kind = res.status === 401 ? "auth" : "failure";
   if (body) return new CLIError(kind, body.error.message, { serverCode: body.error.code });
   const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
   if (res.status === 502 || res.status === 503 || res.status === 504) {

@@ -128,6 +128,11 @@ describe("normalizeUrl", () => {
     expect(normalizeUrl("https://x.example/muster//")).toBe("https://x.example/muster");
   });
 
+  it("takes the API's URL (ending in /v1) for the coordinator's", () => {
+    expect(normalizeUrl("http://127.0.0.1:7391/v1")).toBe("http://127.0.0.1:7391");
+    expect(normalizeUrl("https://x.example/muster/v1/")).toBe("https://x.example/muster");
+  });
+
   it("refuses what is not an http(s) URL as a usage error", () => {
     for (const bad of ["localhost:7070", "ftp://x", "nonsense", "http://x/?a=1"]) {
       const err = (() => {

@@ -127,12 +127,13 @@ export function normalizeUrl(text: string): string {
   try {
     url = new URL(text.trim());
   } catch {
-    throw usageError(`invalid coordinator URL "${text}" (expected e.g. http://localhost:7070)`);
+    throw usageError(`invalid coordinator URL "${text}" (expected e.g. http://localhost:7391)`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw usageError(`invalid coordinator URL "${text}" (expected http:// or https://)`);
   if (url.search || url.hash) throw usageError(`invalid coordinator URL "${text}" (no query or fragment)`);
-  return url.toString().replace(/\/+$/, "");
+  // The API's own prefix is added to every request: `…/v1` given as the coordinator's URL means the coordinator.
+  return url.toString().replace(/\/+$/, "").replace(/\/v1$/, "");
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

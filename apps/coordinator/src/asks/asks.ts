@@ -58,7 +58,7 @@ export async function answerAsk(db: Db, id: string, req: AnswerAskRequest, who: 
     if (ask.state === "cancelled" || ask.state === "expired")
       throw new MusterError("invalid_state", `ask ${id} is ${ask.state}: its worker is gone`);
     if (ask.state === "answered" && !req.force)
-      throw new MusterError("conflict", `ask ${id} was already answered "${ask.answer}" by ${ask.answeredBy}; use force to change it`);
+      throw new MusterError("conflict", `ask ${id} was already answered "${ask.answer}" by ${ask.answeredBy}; answer again with --force (force: true in the API) to change it`);
     if (ask.options.length > 0 && !ask.options.includes(req.answer))
       throw new MusterError("validation_failed", `answer must be one of: ${ask.options.join(", ")}`);
     const [row] = await tx
