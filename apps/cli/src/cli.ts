@@ -12,6 +12,7 @@ const auth: Loader = () => import("./commands/auth.js");
 const tasks: Loader = () => import("./commands/tasks.js");
 const worker: Loader = () => import("./commands/ask.js");
 const asks: Loader = () => import("./commands/asks.js");
+const goals: Loader = () => import("./commands/goal.js");
 
 /** Top-level command name -> the module that registers it (one module may own several names). */
 const COMMANDS: Record<string, Loader> = {
@@ -32,6 +33,11 @@ const COMMANDS: Record<string, Loader> = {
   tell: asks,
   ask: worker,
   told: worker,
+  pulse: () => import("./commands/pulse.js"),
+  goal: goals,
+  playbook: goals,
+  sensor: () => import("./commands/sensor.js"),
+  journal: () => import("./commands/journal.js"),
   doctor: () => import("./commands/doctor.js"),
   completion: () => import("./commands/completion.js"),
 };
@@ -40,7 +46,7 @@ const COMMANDS: Record<string, Loader> = {
 const WHOLE_PROGRAM = new Set(["completion"]);
 
 /** Global options that take a value, so the command name is not mistaken for one. */
-const VALUE_OPTIONS = new Set(["--config"]);
+const VALUE_OPTIONS = new Set(["--config", "--ca"]);
 
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const ctx: Ctx = { io, exitCode: 0 };
@@ -74,6 +80,7 @@ function createProgram(ctx: Ctx): Command {
     .description("Run AI coding agents across a fleet of machines: the fleet CLI.")
     .version(MUSTER_VERSION, "-V, --version", "print the CLI version")
     .option("--config <path>", "CLI config file (default: nearest .muster/cli.json, else ~/.config/muster/cli.json)")
+    .option("--ca <file>", "PEM file of a private CA to trust for the coordinator's TLS certificate (default: $MUSTER_CA, else the one login stored)")
     .option("--no-color", "never colour the output (as does NO_COLOR=1; colour is only used on a terminal)")
     .helpOption("-h, --help", "show help")
     .helpCommand("help [command]", "show help for a command")

@@ -1,6 +1,9 @@
 // HTTP client for the coordinator's API: every response body is parsed with its protocol schema, every
 // failure becomes a CLIError with the right exit code.
-import { ErrorBody, formatDuration, MUSTER_VERSION } from "@muster/protocol";
+import { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { rootCertificates } from "node:tls";
+import { describeTlsFailure, ErrorBody, formatDuration, MUSTER_VERSION } from "@muster/protocol";
 import type { z } from "zod";
 import { CLIError } from "./errors.js";
 
@@ -12,6 +15,8 @@ export interface ClientOptions {
   fetch: typeof fetch;
   /** Limit for one ordinary request; streams have none. */
   timeoutMs?: number;
+  /** `fetch` trusts a private CA (--ca): a certificate that still fails to verify is not for want of one. */
+  caGiven?: boolean;
 }
 
 export interface StreamOptions {
@@ -24,12 +29,14 @@ export class ApiClient {
   readonly #token: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #caGiven: boolean;
 
-  constructor({ url, token, fetch, timeoutMs = 30_000 }: ClientOptions) {
+  constructor({ url, token, fetch, timeoutMs = 30_000, caGiven = false }: ClientOptions) {
     this.url = url.replace(/\/+$/, "");
     this.#token = token;
     this.#fetch = fetch;
     this.#timeoutMs = timeoutMs;
+    this.#caGiven = caGiven;
   }
 
   get<S extends z.ZodType>(path: string, schema: S, query?: Query): Promise<z.output<S>> {
@@ -97,9 +104,36 @@ export class ApiClient {
   }
 
   #unreachable(err: unknown): CLIError {
+    const tls = describeTlsFailure(err, { caGiven: this.#caGiven });
+    if (tls) return new CLIError("unreachable", tls, { cause: err });
     const why = isTimeout(err) ? `timed out after ${formatDuration(this.#timeoutMs)}` : networkReason(err);
     return new CLIError("unreachable", `cannot reach coordinator at ${this.url}: ${why}`, { cause: err });
   }
+}
+
+/**
+ * `base`, or with a CA file (--ca, MUSTER_CA, the one login stored) a fetch whose TLS connections also trust the CAs
+ * in it. Node's own fetch takes no CA, so that one is undici's with an agent that does.
+ */
+export async function trustingFetch(base: typeof fetch, caFile: string | undefined): Promise<typeof fetch> {
+  if (caFile === undefined) return base;
+  let pem: string;
+  try {
+    pem = await readFile(caFile, "utf8");
+  } catch (err) {
+    throw new CLIError("usage", `cannot read the CA file ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new CLIError("usage", `the CA file ${caFile} holds no PEM certificate`);
+  }
+  // Loaded only here: most runs need no CA, and every command starts faster without undici.
+  const undici = await import("undici");
+  const dispatcher = new undici.Agent({ connect: { ca: [...rootCertificates, pem] } });
+  type Init = Parameters<typeof undici.fetch>[1];
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undici.fetch(input as Parameters<typeof undici.fetch>[0], { ...(init as Init), dispatcher })) as unknown as typeof fetch;
 }
 
 /**

@@ -6,7 +6,12 @@ import { z } from "zod";
 import { CLIError, usageError } from "./errors.js";
 
 /** `cli.json`: written by `muster login` and by the dev fleet (`npm start`) as `.muster/cli.json`. */
-export const CliConfigFile = z.looseObject({ url: z.string().optional(), token: z.string().optional() });
+export const CliConfigFile = z.looseObject({
+  url: z.string().optional(),
+  token: z.string().optional(),
+  /** PEM file of a private CA to trust for the coordinator's TLS certificate (`login --ca`). */
+  ca: z.string().optional(),
+});
 export type CliConfigFile = z.infer<typeof CliConfigFile>;
 
 export interface ConfigSources {
@@ -15,6 +20,8 @@ export interface ConfigSources {
   home: string;
   /** `--config PATH` */
   configFlag?: string | undefined;
+  /** `--ca FILE` */
+  caFlag?: string | undefined;
 }
 
 export type ConfigSource = "env" | "explicit" | "project" | "user";
@@ -22,6 +29,8 @@ export type ConfigSource = "env" | "explicit" | "project" | "user";
 export interface ResolvedConfig {
   url: string | undefined;
   token: string | undefined;
+  /** Absolute path of the CA file to trust: --ca, else MUSTER_CA, else the file's. */
+  ca: string | undefined;
   /** The file the values (other than env overrides) came from, whether or not it exists. */
   file: { path: string; source: Exclude<ConfigSource, "env"> };
   urlSource: ConfigSource | undefined;
@@ -69,13 +78,21 @@ export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig>
   const envToken = nonEmpty(src.env.MUSTER_TOKEN);
   const fileUrl = nonEmpty(stored.url);
   const fileToken = nonEmpty(stored.token);
+  const ca = explicitCa(src) ?? nonEmpty(stored.ca);
   return {
     url: envUrl ?? fileUrl,
     token: envToken ?? fileToken,
+    ca: ca === undefined ? undefined : resolve(src.cwd, ca),
     file,
     urlSource: envUrl ? "env" : fileUrl ? file.source : undefined,
     tokenSource: envToken ? "env" : fileToken ? file.source : undefined,
   };
+}
+
+/** The CA file named on the command line or in MUSTER_CA, as an absolute path; what `login` stores. */
+export function explicitCa(src: Pick<ConfigSources, "caFlag" | "env" | "cwd">): string | undefined {
+  const ca = nonEmpty(src.caFlag) ?? nonEmpty(src.env.MUSTER_CA);
+  return ca === undefined ? undefined : resolve(src.cwd, ca);
 }
 
 /** Reads a config file; null when it does not exist. */

@@ -1,6 +1,6 @@
 // What every command module shares: the context, signing in, option helpers, help examples.
 import type { Command } from "commander";
-import { ApiClient } from "../client.js";
+import { ApiClient, trustingFetch } from "../client.js";
 import { normalizeUrl, resolveConfig } from "../config.js";
 import { CLIError, NOT_SIGNED_IN, usageError } from "../errors.js";
 import type { Io } from "../io.js";
@@ -18,6 +18,7 @@ export const unknownOptionHints = new WeakMap<Command, string>();
 
 export interface GlobalOptions {
   config?: string;
+  ca?: string;
 }
 
 export const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
@@ -25,9 +26,11 @@ export const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<Glob
 /** A client for the signed-in coordinator, or exit 4 with how to sign in. `timeoutMs` bounds each request (long polls). */
 export async function connect(ctx: Ctx, cmd: Command, { timeoutMs }: { timeoutMs?: number } = {}): Promise<ApiClient> {
   const { io } = ctx;
-  const conf = await resolveConfig({ env: io.env, cwd: io.cwd, home: io.home, configFlag: globals(cmd).config });
+  const { config: configFlag, ca: caFlag } = globals(cmd);
+  const conf = await resolveConfig({ env: io.env, cwd: io.cwd, home: io.home, configFlag, caFlag });
   if (!conf.url || !conf.token) throw new CLIError("auth", NOT_SIGNED_IN);
-  return new ApiClient({ url: normalizeUrl(conf.url), token: conf.token, fetch: io.fetch, ...(timeoutMs ? { timeoutMs } : {}) });
+  const fetch = await trustingFetch(io.fetch, conf.ca);
+  return new ApiClient({ url: normalizeUrl(conf.url), token: conf.token, fetch, caGiven: conf.ca !== undefined, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 /** Commander collector for repeatable options (`--label a=b --label c=d`). */

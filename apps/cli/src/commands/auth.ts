@@ -1,8 +1,8 @@
 // `muster login` and `muster logout`: store or drop the coordinator URL and API token.
 import { CliLoginOutput, CliLogoutOutput, WhoAmI } from "@muster/protocol";
 import type { Command } from "commander";
-import { ApiClient } from "../client.js";
-import { findProjectConfig, normalizeUrl, readConfigFile, removeStoredToken, writableConfigPath, writeConfigFile } from "../config.js";
+import { ApiClient, trustingFetch } from "../client.js";
+import { explicitCa, findProjectConfig, normalizeUrl, readConfigFile, removeStoredToken, writableConfigPath, writeConfigFile } from "../config.js";
 import { usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeJson, writeLine } from "../output.js";
@@ -42,9 +42,12 @@ async function login(ctx: Ctx, cmd: Command, rawUrl: string, opts: LoginOptions)
   const url = normalizeUrl(rawUrl);
   const token = opts.token === "-" ? (await io.readStdin()).trim() : (opts.token ?? io.env.MUSTER_TOKEN)?.trim();
   if (!token) throw usageError("missing --token <token> (an API token, mat_...)");
-  const identity = await new ApiClient({ url, token, fetch: io.fetch }).get("/v1/whoami", WhoAmI);
+  // The CA that lets this login verify the coordinator is kept for the commands after it.
+  const ca = explicitCa({ caFlag: globals(cmd).ca, env: io.env, cwd: io.cwd });
+  const fetch = await trustingFetch(io.fetch, ca);
+  const identity = await new ApiClient({ url, token, fetch, caGiven: ca !== undefined }).get("/v1/whoami", WhoAmI);
   const configPath = writableConfigPath(sourcesOf(io, cmd));
-  await writeConfigFile(configPath, { url, token });
+  await writeConfigFile(configPath, { url, token, ...(ca ? { ca } : {}) });
   if (opts.json) writeJson(io.stdout, CliLoginOutput, { url, configPath, identity });
   else {
     writeLine(io.stdout, `signed in to ${url} as ${identity.name} (${identity.role})`);

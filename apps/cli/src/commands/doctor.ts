@@ -1,7 +1,7 @@
 // `muster doctor`: checks config, reachability, token, versions and clock skew, one line each.
-import { CliDoctorOutput, Health, MUSTER_VERSION, Status, WhoAmI } from "@muster/protocol";
+import { CliDoctorOutput, describeTlsFailure, Health, MUSTER_VERSION, Status, WhoAmI } from "@muster/protocol";
 import type { Command } from "commander";
-import { ApiClient, networkReason } from "../client.js";
+import { ApiClient, networkReason, trustingFetch } from "../client.js";
 import { type ConfigSource, normalizeUrl, type ResolvedConfig, resolveConfig } from "../config.js";
 import { toCLIError } from "../errors.js";
 import { colorEnabled, green, red } from "../format/color.js";
@@ -23,7 +23,7 @@ export function register(program: Command, ctx: Ctx): void {
     .addHelpText("after", examples("muster doctor", "muster doctor --json | jq '.checks[] | select(.ok | not)'"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { io } = ctx;
-      const checks = await runChecks(io, globals(cmd).config);
+      const checks = await runChecks(io, globals(cmd).config, globals(cmd).ca);
       if (!checks.every((c) => c.ok)) ctx.exitCode = 1;
       if (opts.json) return writeJson(io.stdout, CliDoctorOutput, { checks });
       const color = colorEnabled(io.stdout, io.env);
@@ -35,7 +35,7 @@ export function register(program: Command, ctx: Ctx): void {
     });
 }
 
-export async function runChecks(io: Io, configFlag: string | undefined): Promise<Check[]> {
+export async function runChecks(io: Io, configFlag: string | undefined, caFlag?: string): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => void checks.push({ name, ok, detail });
   const skipAll = (why: string, ...names: string[]) => names.forEach((n) => add(n, false, `skipped: ${why}`));
@@ -43,10 +43,12 @@ export async function runChecks(io: Io, configFlag: string | undefined): Promise
   // config
   let conf: ResolvedConfig;
   let url: string;
+  let fetch: typeof io.fetch;
   try {
-    conf = await resolveConfig({ env: io.env, cwd: io.cwd, home: io.home, configFlag });
+    conf = await resolveConfig({ env: io.env, cwd: io.cwd, home: io.home, configFlag, caFlag });
     if (!conf.url) throw new Error(`no coordinator URL (looked in ${conf.file.path} and MUSTER_URL; run muster login)`);
     url = normalizeUrl(conf.url);
+    fetch = await trustingFetch(io.fetch, conf.ca);
   } catch (err) {
     add("config", false, toCLIError(err).message);
     skipAll("no coordinator URL", "coordinator", "token", "version", "clock");
@@ -58,7 +60,7 @@ export async function runChecks(io: Io, configFlag: string | undefined): Promise
   const started = io.now();
   let date: string | null;
   try {
-    const res = await io.fetch(`${url}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     const latency = io.now() - started;
     date = res.headers.get("date");
     const body: unknown = await res.json().catch(() => undefined);
@@ -66,13 +68,14 @@ export async function runChecks(io: Io, configFlag: string | undefined): Promise
     add("coordinator", true, `${url} answered in ${latency}ms`);
   } catch (err) {
     const why = err instanceof Error && err.name === "TimeoutError" ? `timed out after ${TIMEOUT_MS / 1000}s` : reason(err);
-    add("coordinator", false, `cannot reach ${url}: ${why}`);
+    const tls = describeTlsFailure(err, { caGiven: conf.ca !== undefined });
+    add("coordinator", false, tls ?? `cannot reach ${url}: ${why}`);
     skipAll("coordinator unreachable", "token", "version", "clock");
     return checks;
   }
 
   // token and version
-  const client = new ApiClient({ url, token: conf.token, fetch: io.fetch, timeoutMs: TIMEOUT_MS });
+  const client = new ApiClient({ url, token: conf.token, fetch, caGiven: conf.ca !== undefined, timeoutMs: TIMEOUT_MS });
   if (!conf.token) skipAll("no API token (run muster login, or set MUSTER_TOKEN)", "token", "version");
   else {
     let tokenOk = false;
