@@ -254,7 +254,13 @@ export const LogPage = z.object({
 export type LogPage = z.infer<typeof LogPage>;
 
 /** SSE `end` event of a followed log: the task is finished. */
-export const LogEnd = z.object({ taskId: Id, state: TaskState, exitCode: z.number().int().nullable() });
+export const LogEnd = z.object({
+  taskId: Id,
+  state: TaskState,
+  exitCode: z.number().int().nullable(),
+  /** Why it did not succeed, when that is more than its exit code (`not_approved`, `timeout`, ...). */
+  reason: FailureReason.nullable().optional(),
+});
 export type LogEnd = z.infer<typeof LogEnd>;
 
 // ---- status ---------------------------------------------------------------------------------

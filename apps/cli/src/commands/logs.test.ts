@@ -129,6 +129,8 @@ describe("muster logs -f", () => {
     [{ taskId: "tsk_1", state: "succeeded", exitCode: 0 }, 0, ""],
     [{ taskId: "tsk_1", state: "failed", exitCode: 3 }, 1, "[task failed, exit code 3]\n"],
     [{ taskId: "tsk_1", state: "cancelled", exitCode: null }, 1, "[task cancelled]\n"],
+    [{ taskId: "tsk_1", state: "failed", exitCode: 0, reason: "not_approved" }, 1, "[task failed: not approved]\n"],
+    [{ taskId: "tsk_1", state: "failed", exitCode: 2, reason: "exit_code" }, 1, "[task failed, exit code 2]\n"],
   ])("exits by the task's outcome: %j -> %i, saying why when it is not 0", async (end, code, err) => {
     fake.on("GET /v1/tasks/tsk_1/logs", (_req, res) => {
       sse(res);

@@ -24,6 +24,8 @@ export function describeRecord(record: ClaimRecord, attempt: number, nodeName: s
   }
 }
 
+/** `[task failed, exit code 2]`, or the reason when the exit code is not why: `[task failed: not approved]`. */
 export function describeEnd(end: LogEnd): string {
+  if (end.reason && end.reason !== "exit_code" && end.reason !== end.state) return `[task ${end.state}: ${end.reason.replace(/_/g, " ")}]`;
   return end.exitCode === null ? `[task ${end.state}]` : `[task ${end.state}, exit code ${end.exitCode}]`;
 }

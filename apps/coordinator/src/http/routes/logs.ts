@@ -1,5 +1,5 @@
 // A task's logs as a page of JSON, or followed live as server-sent events.
-import type { LogEnd, TaskState } from "@muster/protocol";
+import type { FailureReason, LogEnd, TaskState } from "@muster/protocol";
 import { isTerminalTaskState, LogsQuery } from "@muster/protocol";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
@@ -15,10 +15,10 @@ const FOLLOW_POLL_MS = 2000;
 const KEEPALIVE_MS = 15_000;
 
 async function taskEnd(db: Executor, id: string): Promise<LogEnd | null> {
-  const [t] = await db.select({ state: tasks.state, exitCode: tasks.exitCode }).from(tasks).where(eq(tasks.id, id));
+  const [t] = await db.select({ state: tasks.state, exitCode: tasks.exitCode, reason: tasks.reason }).from(tasks).where(eq(tasks.id, id));
   if (!t) throw new MusterError("not_found", `no task ${id}`);
   const state = t.state as TaskState;
-  return isTerminalTaskState(state) ? { taskId: id, state, exitCode: t.exitCode } : null;
+  return isTerminalTaskState(state) ? { taskId: id, state, exitCode: t.exitCode, reason: (t.reason as FailureReason | null) ?? null } : null;
 }
 
 export function logRoutes(deps: AppDeps): Hono<Env> {

@@ -10,6 +10,7 @@ describe.each(kinds)("submitting for an agent on %s", (kind) => {
   let db: TestStore;
   let t: TestApp;
   const publicKey = { kty: "OKP", crv: "Ed25519", x: "x" } as const;
+  const agent = (name: string, limit: number | null = null) => ({ name, kind: name === "exec" ? ("exec" as const) : ("preset" as const), version: null, limit });
 
   const submit = (body: Record<string, unknown>) => t.api("/v1/tasks", { method: "POST", body: JSON.stringify({ prompt: "hi", ...body }) });
 
@@ -17,8 +18,8 @@ describe.each(kinds)("submitting for an agent on %s", (kind) => {
     db = await openTestStore(kind);
     t = await createTestApp(db.store);
     await db.store.db.insert(nodes).values([
-      { id: "nod_a", name: "a", publicKey, state: "offline", agents: [{ name: "exec" }, { name: "claude", limit: 1 }] },
-      { id: "nod_r", name: "r", publicKey, state: "revoked", agents: [{ name: "exec" }, { name: "codex" }] },
+      { id: "nod_a", name: "a", publicKey, state: "offline", agents: [agent("exec"), agent("claude", 1)] },
+      { id: "nod_r", name: "r", publicKey, state: "revoked", agents: [agent("exec"), agent("codex")] },
     ]);
   }, 60_000);
   afterAll(async () => {

@@ -14,6 +14,7 @@ describe.each(kinds)("GET /v1/tasks filters on %s", (kind) => {
   /** Task ids by the names the tests use. */
   const id: Record<string, string> = {};
   const publicKey = { kty: "OKP", crv: "Ed25519", x: "x" } as const;
+  const agent = (name: string, kind: "exec" | "preset" = "preset") => ({ name, kind, version: null, limit: null });
 
   async function submit(name: string, body: Record<string, unknown>, nodeId: string | null = null): Promise<void> {
     const task = { agent: "exec", argv: ["true"], name, ...body };
@@ -42,7 +43,7 @@ describe.each(kinds)("GET /v1/tasks filters on %s", (kind) => {
     t = await createTestApp(db.store);
     await db.store.db.insert(nodes).values([
       { id: "nod_one", name: "build-1", publicKey, state: "ready" },
-      { id: "nod_two", name: "build-2", publicKey, state: "ready", agents: [{ name: "exec" }, { name: "claude" }] },
+      { id: "nod_two", name: "build-2", publicKey, state: "ready", agents: [agent("exec", "exec"), agent("claude")] },
       { id: "nod_old", name: "retired", publicKey, state: "revoked" },
     ]);
     // Each selector is stored canonically, as POST /v1/tasks formats it.
