@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { AgentName, Ed25519PublicJwk, Id, Labels, NodeName, parseDuration } from "@muster/protocol";
+import { AgentName, Ed25519PublicJwk, Id, Labels, NetworkPolicy, NodeName, parseDuration, SandboxMode } from "@muster/protocol";
 import { PRESET_NAMES } from "./agents/presets.js";
 import { isPlaceholder, placeholdersIn } from "./agents/template.js";
 
@@ -107,6 +107,12 @@ export const NodeConfig = z
     agents: AgentsConfig.prefault({}),
     /** Git worktrees of tasks with a repository: what is kept after a claim ends. */
     workspaces: WorkspacesConfig.prefault({}),
+    /** How workers are kept from the node and each other; absent: bwrap if it works here, else user if root. */
+    sandbox: SandboxMode.optional(),
+    /** The unprivileged user workers run as with sandbox `user`. */
+    sandboxUser: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/i, "a user name").max(32).default("muster-worker"),
+    /** A worker's network unless its task asks for none; `none` needs sandbox bwrap. */
+    network: NetworkPolicy.default("on"),
     approvals: ApprovalsConfig.prefault({}),
     joinedAt: z.string().optional(),
   })
@@ -140,6 +146,19 @@ function describeIssues(err: z.ZodError): string {
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
     .join("; ");
+}
+
+/** The sandbox asked for: the `--sandbox` flag, else MUSTER_NODE_SANDBOX, else the config; undefined: none asked. */
+export function resolveSandboxMode(
+  config: Pick<NodeConfig, "sandbox">,
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): SandboxMode | undefined {
+  const [value, from] = flag ? [flag, "--sandbox"] : env.MUSTER_NODE_SANDBOX ? [env.MUSTER_NODE_SANDBOX, "MUSTER_NODE_SANDBOX"] : [undefined, ""];
+  if (value === undefined) return config.sandbox;
+  const parsed = SandboxMode.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`${from} must be bwrap, user or none, not ${JSON.stringify(value)}`, "invalid");
+  return parsed.data;
 }
 
 export function parseConfig(raw: unknown, path: string): NodeConfig {

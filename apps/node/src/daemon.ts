@@ -2,17 +2,18 @@
 // watchdog, and run the session until shutdown.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDuration } from "@muster/protocol";
+import { parseDuration, type SandboxMode } from "@muster/protocol";
 import { AgentCatalog } from "./agents/catalog.js";
 import { prepareMusterBin } from "./asks/cli-bin.js";
 import { AskHub } from "./asks/hub.js";
-import { loadConfig, resolveDataDir, type NodeConfig } from "./config.js";
+import { loadConfig, resolveDataDir, resolveSandboxMode, type NodeConfig } from "./config.js";
 import { lockDirectory } from "./dir-lock.js";
 import { NodeCommandError } from "./errors.js";
 import { createNodeTokenSigner } from "./identity/token.js";
 import type { Logger } from "./log.js";
 import { DiskOutbox } from "./session/outbox.js";
 import { NodeSession } from "./session/session.js";
+import { startSandbox } from "./sandbox/start.js";
 import { Reaper } from "./supervisor/reaper.js";
 import { recoverClaims } from "./supervisor/recovery.js";
 import { Supervisor } from "./supervisor/supervisor.js";
@@ -26,11 +27,14 @@ export interface DaemonOptions {
   signals?: Pick<NodeJS.Process, "on" | "off">;
   /** Where lines meant for the person who started the daemon go. */
   stderr?: Pick<NodeJS.WritableStream, "write">;
+  /** `muster-node start --sandbox`; beats MUSTER_NODE_SANDBOX and the config. */
+  sandbox?: string;
 }
 
 /** Runs the daemon; resolves with its exit code. A bad config throws ConfigError before anything starts. */
-export async function runDaemon({ configPath, env, log, signals = process, stderr = process.stderr }: DaemonOptions): Promise<number> {
+export async function runDaemon({ configPath, env, log, signals = process, stderr = process.stderr, sandbox: sandboxFlag }: DaemonOptions): Promise<number> {
   const config = await loadConfig(configPath);
+  const sandboxMode: SandboxMode | undefined = resolveSandboxMode(config, sandboxFlag, env);
   const dataDir = resolveDataDir(config, env);
   // One daemon per data directory, before anything in it is touched: recovery would kill another daemon's workers.
   const dirLock = lockDirectory(dataDir);
@@ -49,6 +53,16 @@ export async function runDaemon({ configPath, env, log, signals = process, stder
   let stopPruning = () => {};
   try {
     const musterBinDir = findMusterBin(config, dataDir, log);
+    const sandbox = await startSandbox({
+      configured: sandboxMode,
+      network: config.network,
+      userName: config.sandboxUser,
+      dataDir,
+      configPath,
+      musterBinDir,
+      env,
+      log,
+    });
     const agents = await detectAgents(config, env);
     log.info(
       { nodeId: config.nodeId, name: config.name, url: config.url, dataDir, capacity: config.capacity, agents: agents.advertised(), restored: restored.length },
@@ -67,6 +81,7 @@ export async function runDaemon({ configPath, env, log, signals = process, stder
       endpoints: asks,
       musterBinDir,
       workspaces,
+      sandbox,
     });
     supervisor.restore(restored);
     // After restore, so the worktrees of claims still waiting for their results' acks are held.
@@ -83,6 +98,7 @@ export async function runDaemon({ configPath, env, log, signals = process, stder
       log: log.child({ component: "session" }),
       caFile: config.ca,
       replies: asks,
+      sandbox: { mode: sandbox.mode, network: sandbox.network },
     });
     const code = await runUntilShutdown(session, signals, log);
     // Started again, a drained node exits at once until an operator takes it back: say how, where a person reads.

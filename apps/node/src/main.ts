@@ -6,13 +6,15 @@ import { runDaemon } from "./daemon.js";
 import { NodeCommandError } from "./errors.js";
 import { defaultCapacity, joinCoordinator, parseJoinArgs, type JoinFlags } from "./identity/join.js";
 import { createLogger } from "./log.js";
+import { SandboxError } from "./sandbox/sandbox.js";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** Prints a failure as one line on stderr (JSON with --json) and sets the exit code. */
 function fail(err: unknown, json: boolean): void {
-  const known = err instanceof NodeCommandError || err instanceof ConfigError;
-  const code = err instanceof NodeCommandError ? err.code : err instanceof ConfigError ? "invalid_config" : "internal";
+  const known = err instanceof NodeCommandError || err instanceof ConfigError || err instanceof SandboxError;
+  const code =
+    err instanceof NodeCommandError ? err.code : err instanceof ConfigError ? "invalid_config" : err instanceof SandboxError ? "no_sandbox" : "internal";
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `muster-node: ${message}\n`);
   process.exitCode = err instanceof NodeCommandError ? err.exitCode : known ? ExitCode.usage : ExitCode.failure;
@@ -53,10 +55,13 @@ program
   .command("start")
   .description("run the node daemon: connect to the coordinator and run the claims it offers")
   .addOption(new Option("--config <path>", "node config (default: $MUSTER_NODE_CONFIG or ~/.config/muster/node.json)"))
-  .action(async (flags: { config?: string }) => {
+  .addOption(
+    new Option("--sandbox <mode>", "how workers are isolated: bwrap, user or none (default: $MUSTER_NODE_SANDBOX, the config, else bwrap if it works, else user when root)").choices(["bwrap", "user", "none"]),
+  )
+  .action(async (flags: { config?: string; sandbox?: string }) => {
     const log = createLogger();
     try {
-      const code = await runDaemon({ configPath: flags.config ?? defaultConfigPath(), env: process.env, log });
+      const code = await runDaemon({ configPath: flags.config ?? defaultConfigPath(), env: process.env, log, ...(flags.sandbox ? { sandbox: flags.sandbox } : {}) });
       process.exit(code);
     } catch (err) {
       fail(err, false);

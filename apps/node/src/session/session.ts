@@ -18,6 +18,7 @@ import {
   type MessageOf,
   type NodeDesired,
   type NodeDrain,
+  type NodeSandbox,
   type Welcome,
 } from "@muster/protocol";
 import type { CoordinatorReplies } from "../asks/hub.js";
@@ -55,6 +56,8 @@ export interface SessionOptions {
   hostname?: string;
   /** PEM file of CAs to trust for the coordinator's TLS certificate (the config's `ca`). */
   caFile?: string | undefined;
+  /** How the node isolates its workers, for hello. */
+  sandbox?: NodeSandbox;
 }
 
 export type SessionEnd = { exitCode: 0 } | { exitCode: 1 | 3; message: string; code: string };
@@ -188,6 +191,7 @@ export class NodeSession implements SupervisorListener {
         agents,
         claims: this.opts.supervisor.reports(),
         draining: this.draining,
+        ...(this.opts.sandbox ? { sandbox: this.opts.sandbox } : {}),
       },
       { id: this.leaseFrameId() },
     );

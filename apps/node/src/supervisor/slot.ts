@@ -1,5 +1,6 @@
 // What the supervisor keeps per held claim besides the claim itself: its current process and how it was stopped.
 import type { ClaimRecord } from "@muster/protocol";
+import type { ClaimSandbox } from "../sandbox/sandbox.js";
 import type { StopCause } from "./outcome.js";
 import type { HeldClaim } from "./supervisor.js";
 import type { Worker } from "./worker.js";
@@ -12,6 +13,8 @@ export interface Slot {
   claim: HeldClaim;
   /** The process running now: the agent, then its verify step. */
   worker: Worker | null;
+  /** The claim's sandbox, set up before its first process starts. */
+  sandbox: ClaimSandbox | null;
   /** Set when the node stops the claim before or while it runs. */
   stopCause: StopCause | null;
   /** Settles when the claim's worker has ended (or never started). */
@@ -26,6 +29,6 @@ export interface Slot {
 export function newSlot(claim: HeldClaim): Slot {
   let markStopped: (cause: StopCause) => void = () => {};
   const stopped = new Promise<StopCause>((resolve) => (markStopped = resolve));
-  return { claim, worker: null, stopCause: null, settled: Promise.resolve(), stopped, abort: new AbortController(), markStopped };
+  return { claim, worker: null, sandbox: null, stopCause: null, settled: Promise.resolve(), stopped, abort: new AbortController(), markStopped };
 }
 

@@ -5,6 +5,7 @@ import type { AgentCheck, AgentEntry } from "../agents/catalog.js";
 import { createOutputParser } from "../agents/parsers/index.js";
 import type { AskChannel, AskEndpoints } from "../asks/channel.js";
 import type { Logger } from "../log.js";
+import { NO_SANDBOX, type ClaimSandbox, type SandboxedSpawn, type WorkerSandbox } from "../sandbox/sandbox.js";
 import { Workspaces } from "../workspace/workspaces.js";
 import { runAttempt, type AttemptContext, type ProcessOptions } from "./attempt.js";
 import { workerEnv } from "./env.js";
@@ -74,6 +75,8 @@ export interface SupervisorOptions {
   endpoints?: AskEndpoints;
   /** Goes first on a worker's PATH: the directory with the `muster` CLI. */
   musterBinDir?: string | null;
+  /** What keeps each worker from the node and from other claims; none by default. */
+  sandbox?: WorkerSandbox;
 }
 
 const NO_LISTENER: SupervisorListener = { recordProduced() {}, claimExited() {}, idle() {} };
@@ -287,6 +290,7 @@ export class Supervisor {
     } catch (err) {
       outcome = claimOutcome({ kind: "spawn_failed", message: `cannot run the claim: ${(err as Error).message}` }, 0);
     } finally {
+      await slot.sandbox?.close();
       this.opts.endpoints?.close(claimId);
     }
     if (slot.stopCause === "revoked") return;
@@ -332,11 +336,33 @@ export class Supervisor {
   ): Promise<WorkerEnd> {
     const { claim } = slot;
     if (slot.stopCause) return { kind: "exited", exitCode: null, signal: null, stoppedBy: slot.stopCause };
+    let sandbox: ClaimSandbox;
+    try {
+      sandbox = slot.sandbox ??= await (this.opts.sandbox ?? NO_SANDBOX).enter({
+        claimId: claim.claimId,
+        workdir: claim.workdir,
+        env: opts.env,
+        network: claim.task.network ?? null,
+      });
+    } catch (err) {
+      this.opts.log.warn({ claimId: claim.claimId, err }, "cannot sandbox the worker");
+      return { kind: "spawn_failed", message: `cannot sandbox the worker: ${(err as Error).message}` };
+    }
+    if (slot.stopCause) return { kind: "exited", exitCode: null, signal: null, stoppedBy: slot.stopCause };
+    let run: SandboxedSpawn;
+    try {
+      run = sandbox.wrap(command);
+    } catch (err) {
+      return { kind: "spawn_failed", message: (err as Error).message };
+    }
     this.watchdog.watch(claim.claimId);
     const worker = startWorker({
-      command,
+      command: run.command,
+      shownCommand: command,
+      ...(run.uid !== undefined ? { uid: run.uid } : {}),
+      ...(run.gid !== undefined ? { gid: run.gid } : {}),
       cwd: claim.workdir,
-      env: opts.env,
+      env: run.env,
       timeoutMs: opts.timeoutMs,
       announce: opts.announce,
       ...(opts.parser ? { parser: opts.parser } : {}),

@@ -18,6 +18,11 @@ type RecordBody =
 
 export interface WorkerOptions {
   command: readonly string[];
+  /** What the `started` record shows when `command` wraps the real one (a sandbox); `command` by default. */
+  shownCommand?: readonly string[];
+  /** Run as this user and group (a sandbox of its own uid); the daemon's by default. */
+  uid?: number;
+  gid?: number;
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
@@ -124,11 +129,13 @@ function recordOutput(child: ResultPromise, sinks: OutputSinks): (how: ProcessEn
   };
 }
 
-function spawnInGroup(command: readonly string[], cwd: string, env: Record<string, string>): ResultPromise {
+function spawnInGroup(command: readonly string[], cwd: string, env: Record<string, string>, ids: { uid?: number; gid?: number }): ResultPromise {
   const [file, ...args] = command;
   return execa(file ?? "", args, {
     cwd,
     env,
+    ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
+    ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
     extendEnv: false,
     stdin: "ignore",
     stdout: "pipe",
@@ -151,9 +158,9 @@ export function startWorker(opts: WorkerOptions): Worker {
     onRecord({ ...body, seq, ts: now() });
   };
 
-  const child = spawnInGroup(command, cwd, env);
+  const child = spawnInGroup(command, cwd, env, { uid: opts.uid, gid: opts.gid });
   const pid = child.pid;
-  if (pid !== undefined && announce) emit({ kind: "started", pid, command: recordedCommand(command), workdir: cwd });
+  if (pid !== undefined && announce) emit({ kind: "started", pid, command: recordedCommand(opts.shownCommand ?? command), workdir: cwd });
 
   let stoppedBy: StopCause | null = null;
   let exited = false;
