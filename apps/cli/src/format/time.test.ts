@@ -27,6 +27,8 @@ describe("ages", () => {
     expect(relativeTo("2025-03-01T13:00:00.000Z", NOW)).toBe("in 1h");
     expect(relativeTo("2025-03-01T12:59:59.995Z", NOW)).toBe("in 1h");
     expect(relativeTo(null, NOW)).toBe("-");
+    expect(relativeTo("2025-03-01T12:00:00.300Z", NOW)).toBe("just now");
+    expect(relativeTo("2025-03-01T11:59:59.700Z", NOW)).toBe("just now");
     expect(agoSince("not a date", NOW)).toBe("-");
   });
 });

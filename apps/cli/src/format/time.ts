@@ -21,13 +21,15 @@ export function agoSince(iso: string | null | undefined, now: number): string {
   return t === undefined ? "-" : formatAgo(now - t);
 }
 
-/** "in 59m" for a future ISO time, "3m ago" for a past one. */
+/** "in 59m" for a future ISO time, "3m ago" for a past one, "just now" within a second. */
 export function relativeTo(iso: string | null | undefined, now: number): string {
   const t = parseIso(iso);
   if (t === undefined) return "-";
   // Whole seconds first, so a key made a few ms ago for 1h reads "in 1h", not "in 59m".
   const delta = Math.round((t - now) / 1000) * 1000;
-  return delta >= 0 ? `in ${formatAge(delta)}` : formatAgo(-delta);
+  // Within a second either way (this machine's clock and the coordinator's never agree to the millisecond).
+  if (delta === 0) return "just now";
+  return delta > 0 ? `in ${formatAge(delta)}` : formatAgo(-delta);
 }
 
 /** Local clock time: "HH:MM:SS" on the same day as `now`, else "YYYY-MM-DD HH:MM". */
