@@ -13,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { AgentInfo, ClaimRecord, ClaimResult, Labels, PulseAgent, VerifyResult, WorkspaceResult } from "@muster/protocol";
+import type { AgentInfo, ClaimRecord, ClaimResult, Labels, NodeSandbox, PulseAgent, VerifyResult, WorkspaceResult } from "@muster/protocol";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -37,6 +37,8 @@ export const nodes = pgTable(
     hostname: text("hostname"),
     os: text("os"),
     arch: text("arch"),
+    /** How the node isolates its workers, as its last hello said; null for a node that never said. */
+    sandbox: jsonb("sandbox").$type<NodeSandbox>(),
     cordoned: boolean("cordoned").notNull().default(false),
     draining: boolean("draining").notNull().default(false),
     sessionId: text("session_id"),
@@ -127,6 +129,8 @@ export const tasks = pgTable(
     /** `"all"` or tool names whose calls wait for approval; null: none. */
     approveTools: jsonb("approve_tools").$type<"all" | string[]>(),
     approveToolsTimeoutMs: bigint("approve_tools_timeout_ms", { mode: "number" }),
+    /** `none`: its workers run without network; null: the node's default. */
+    network: text("network"),
     /** The worktree and verify step of the last attempt that reported them. */
     workspace: jsonb("workspace").$type<WorkspaceResult>(),
     verifyResult: jsonb("verify_result").$type<VerifyResult>(),

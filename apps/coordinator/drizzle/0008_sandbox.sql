@@ -1,0 +1,2 @@
+ALTER TABLE "nodes" ADD COLUMN "sandbox" jsonb;--> statement-breakpoint
+ALTER TABLE "tasks" ADD COLUMN "network" text;
