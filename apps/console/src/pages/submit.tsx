@@ -15,15 +15,15 @@ import { navigate } from "../router";
 import { splitCommand } from "./task-common";
 import "./tasks.css";
 
-type FieldName = "agent" | "prompt" | "name" | "labels" | "priority" | "timeout" | "maxAttempts" | "repo" | "ref" | "model";
+type FieldName = "agent" | "prompt" | "name" | "labels" | "priority" | "timeout" | "maxAttempts" | "repo" | "ref" | "model" | "approveTools";
 type Draft = Record<FieldName, string>;
 type Errors = Partial<Record<FieldName, string>>;
 
-const EMPTY: Draft = { agent: "exec", prompt: "", name: "", labels: "", priority: "", timeout: "", maxAttempts: "", repo: "", ref: "", model: "" };
+const EMPTY: Draft = { agent: "exec", prompt: "", name: "", labels: "", priority: "", timeout: "", maxAttempts: "", repo: "", ref: "", model: "", approveTools: "" };
 const MAX_TIMEOUT_MS = 7 * 86_400_000;
 /** Order of the fields on screen, to focus the first one that is wrong. */
-const ORDER: FieldName[] = ["agent", "name", "prompt", "labels", "priority", "timeout", "maxAttempts", "repo", "ref", "model"];
-const ADVANCED: FieldName[] = ["model", "repo", "ref"];
+const ORDER: FieldName[] = ["agent", "name", "prompt", "labels", "priority", "timeout", "maxAttempts", "repo", "ref", "model", "approveTools"];
+const ADVANCED: FieldName[] = ["model", "repo", "ref", "approveTools"];
 
 /** Request fields (as the coordinator names them in errors) → form fields. */
 const FIELD_OF: Record<string, FieldName> = {
@@ -39,6 +39,7 @@ const FIELD_OF: Record<string, FieldName> = {
   repo: "repo",
   ref: "ref",
   model: "model",
+  approveTools: "approveTools",
 };
 
 interface AgentChoice {
@@ -120,6 +121,9 @@ function validate(d: Draft): { errors: Errors; body?: CreateTaskRequest } {
     if (!repo) errors.ref = "A ref needs a repository.";
     else body.ref = ref;
   }
+
+  const approveTools = d.approveTools.trim();
+  if (approveTools) body.approveTools = approveTools === "all" ? "all" : approveTools.split(",").map((t) => t.trim()).filter(Boolean);
 
   if (Object.keys(errors).length > 0) return { errors };
   // The schema the coordinator applies catches whatever the checks above did not.
@@ -330,11 +334,19 @@ export function SubmitTaskForm({ onClose }: { onClose: () => void }) {
           {field("maxAttempts", "Max attempts", "Tries before it fails, 1–20; default 3.", text("maxAttempts", { inputMode: "numeric", autoComplete: "off", placeholder: "3" }))}
         </div>
         <details className="advanced" ref={advancedRef}>
-          <summary>Repository and model</summary>
+          <summary>Repository, model and approvals</summary>
           <div className="form-grid submit-grid">
             {field("repo", "Repository", "A git URL or a path on the node; the task runs in a worktree of its own.", text("repo", { autoComplete: "off", spellCheck: false, placeholder: "https://github.com/org/repo.git" }))}
             {field("ref", "Ref", "Branch, tag or commit to start from; the default branch when empty.", text("ref", { autoComplete: "off", spellCheck: false, placeholder: "main" }))}
             {field("model", "Model", "Passed to the agent; its default when empty.", text("model", { autoComplete: "off", spellCheck: false }))}
+            {field(
+              "approveTools",
+              "Approve tools",
+              <>
+                Claude only: ask a person before each call of these tools, e.g. <code>Bash, Write</code>, or <code>all</code>.
+              </>,
+              text("approveTools", { autoComplete: "off", spellCheck: false, placeholder: "no approvals" }),
+            )}
           </div>
         </details>
         {formError && (
