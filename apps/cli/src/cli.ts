@@ -12,6 +12,7 @@ const auth: Loader = () => import("./commands/auth.js");
 const tasks: Loader = () => import("./commands/tasks.js");
 const worker: Loader = () => import("./commands/ask.js");
 const asks: Loader = () => import("./commands/asks.js");
+const goals: Loader = () => import("./commands/goal.js");
 
 /** Top-level command name -> the module that registers it (one module may own several names). */
 const COMMANDS: Record<string, Loader> = {
@@ -32,6 +33,11 @@ const COMMANDS: Record<string, Loader> = {
   tell: asks,
   ask: worker,
   told: worker,
+  pulse: () => import("./commands/pulse.js"),
+  goal: goals,
+  playbook: goals,
+  sensor: () => import("./commands/sensor.js"),
+  journal: () => import("./commands/journal.js"),
   doctor: () => import("./commands/doctor.js"),
   completion: () => import("./commands/completion.js"),
 };

@@ -17,6 +17,8 @@ import { EventFeed } from "./events/feed.js";
 import { Journal } from "./events/journal.js";
 import { sessionKey } from "./auth/session.js";
 import type { RetryPolicy } from "./claims/retry.js";
+import { compileGates } from "./pulse/gates.js";
+import { Pulse, STALE_NOOP_MS } from "./pulse/pulse.js";
 import { LeaseWriter } from "./reconciler/lease-writer.js";
 import { LeaseSweeper, type SweepResult } from "./reconciler/sweeper.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -126,7 +128,23 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     leaseMs: config.leaseMs,
     leaseGraceMs: config.leaseGraceMs,
   });
+  const pulse = new Pulse({
+    db,
+    log: log.child({ component: "pulse" }),
+    clock,
+    history: journal,
+    scheduler,
+    gateway,
+    tickMs: config.pulseTickMs,
+    backoffMs: config.pulseBackoffMs,
+    backoffMaxMs: config.pulseBackoffMaxMs,
+    decideTimeoutMs: config.pulseDecideTimeoutMs,
+    staleNoopMs: STALE_NOOP_MS,
+    gates: compileGates(config.pulseGates),
+    exitAfterDecided: config.testExitAfterDecided,
+  });
   const app = createApp({
+    pulse,
     db,
     dbKind: store.kind,
     log,
@@ -164,6 +182,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   log.info({ url, audience }, "coordinator listening");
   void scheduler.request("coordinator started");
   sweeper.start();
+  await pulse.start();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -175,6 +194,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
       (stopping ??= (async () => {
         clearInterval(prune);
         sweeper.stop();
+        pulse.stop();
         scheduler.stop();
         await gateway.close();
         await new Promise<void>((resolve) => {

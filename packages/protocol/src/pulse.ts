@@ -198,6 +198,9 @@ export const SensorView = z.object({
 });
 export type SensorView = z.infer<typeof SensorView>;
 export const SensorList = z.object({ sensors: z.array(SensorView) });
+/** `DELETE /v1/sensors/:name`. */
+export const SensorDropped = z.object({ name: z.string(), dropped: z.literal(true) });
+export type SensorDropped = z.infer<typeof SensorDropped>;
 export type SensorList = z.infer<typeof SensorList>;
 
 // ---- goals and the PLAYBOOK -----------------------------------------------------------------

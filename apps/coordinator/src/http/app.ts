@@ -12,7 +12,9 @@ import { askRoutes } from "./routes/asks.js";
 import { eventRoutes } from "./routes/events.js";
 import { joinKeyRoutes } from "./routes/join-keys.js";
 import { logRoutes } from "./routes/logs.js";
+import { goalRoutes } from "./routes/goals.js";
 import { nodeRoutes } from "./routes/nodes.js";
+import { pulseRoutes } from "./routes/pulse.js";
 import { statusRoutes } from "./routes/status.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { tokenRoutes } from "./routes/tokens.js";
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.route("/v1", logRoutes(deps));
   app.route("/v1", askRoutes(deps));
   app.route("/v1", eventRoutes(deps));
+  app.route("/v1", pulseRoutes(deps));
+  app.route("/v1", goalRoutes(deps));
   // Last, so every API route above wins over the console's catch-all.
   app.route("/", consoleRoutes(deps.consoleDir, deps.log.child({ component: "console" })));
   return app;

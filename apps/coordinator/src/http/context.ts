@@ -32,6 +32,8 @@ export interface AppDeps {
   dailyBudgetUsd?: number | undefined;
   feed: EventFeed;
   sessionKey: Uint8Array;
+  /** The pulse this coordinator runs a tick of on request (a beat, a resume); absent in route tests. */
+  pulse?: { tickNow(): Promise<void> } | undefined;
   /** The web console's build, served at `/`; unset answers 503 there. */
   consoleDir?: string | undefined;
   /** Believe X-Forwarded-Proto/-For from the proxy in front (see clientOf in client-address.ts). */

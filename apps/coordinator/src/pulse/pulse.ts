@@ -15,6 +15,9 @@ import { underPulseLock } from "./lock.js";
 import { collectReadings, launchDueSensors } from "./sensors.js";
 import { appendJournal, ensurePulse, readPulse } from "./store.js";
 
+/** A noop this old is decided again even when nothing changed. */
+export const STALE_NOOP_MS = 6 * 3_600_000;
+
 export interface PulseDeps extends BeatOptions {
   db: Db;
   log: Logger;
