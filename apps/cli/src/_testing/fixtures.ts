@@ -39,6 +39,7 @@ export function nodeView(over: Partial<NodeView> = {}): NodeView {
     cordoned: false,
     draining: false,
     heartbeatAgeMs: 2000,
+    sandbox: { mode: "bwrap", network: "on" },
     ...over,
   });
 }
@@ -46,7 +47,7 @@ export function nodeView(over: Partial<NodeView> = {}): NodeView {
 export function status(over: Partial<Status> = {}): Status {
   return Status.parse({
     coordinator: { id: "coord-1", version: "0.1.0", database: "pglite", startedAt: iso(3 * 3_600_000) },
-    nodes: [nodeView(), nodeView({ id: "nod_2", name: "cpu-1", state: "lost", connected: false, labels: {}, running: 0, capacity: 2, agents: [], heartbeatAgeMs: null, version: null })],
+    nodes: [nodeView(), nodeView({ id: "nod_2", name: "cpu-1", state: "lost", connected: false, labels: {}, running: 0, capacity: 2, agents: [], heartbeatAgeMs: null, version: null, sandbox: null })],
     tasks: { queued: 3, assigned: 0, running: 1, succeeded: 10, failed: 2, cancelled: 0 },
     budget: { dailyUsd: null, spentTodayUsd: 0, exhausted: false },
     ...over,

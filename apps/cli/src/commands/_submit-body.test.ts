@@ -14,6 +14,11 @@ function usage(fn: () => unknown): string {
 }
 
 describe("buildCreateTask", () => {
+  it("asks for no network with --network none, and names the flag for anything else", () => {
+    expect(buildCreateTask({ network: "none" }, ["make"], undefined, {})).toEqual({ agent: "exec", argv: ["make"], network: "none" });
+    expect(usage(() => buildCreateTask({ network: "off" }, ["make"], undefined, {}))).toMatch(/--network/);
+  });
+
   it("sends the argv after -- untouched, dashes and all, as an exec task", () => {
     const body = buildCreateTask({}, ["python", "train.py", "--epochs", "3", "-v", "a b"], undefined, {});
     expect(body).toEqual({ agent: "exec", argv: ["python", "train.py", "--epochs", "3", "-v", "a b"] });

@@ -33,6 +33,7 @@ export interface SubmitFlags {
   approveTools?: string;
   approveToolsTimeout?: string;
   allowUnknownAgent?: boolean;
+  network?: string;
 }
 
 /** The flag a body field came from, so a validation error names what the user typed. */
@@ -67,6 +68,7 @@ const FLAG_OF: Record<string, string> = {
   approveTools: "--approve-tools",
   approveToolsTimeoutMs: "--approve-tools-timeout",
   allowUnknownAgent: "--allow-unknown-agent",
+  network: "--network",
 };
 
 /**
@@ -112,6 +114,7 @@ export function buildCreateTask(
   if (flags.idleTimeout !== undefined) body.idleTimeoutMs = guard("--idle-timeout", () => parseDuration(flags.idleTimeout!));
   if (flags.outputCap !== undefined) body.outputCapBytes = guard("--output-cap", () => parseBytes(flags.outputCap!));
   if (flags.approveBefore !== undefined) body.approveBefore = flags.approveBefore;
+  if (flags.network !== undefined) body.network = flags.network;
   if (flags.approveTools !== undefined) body.approveTools = parseApproveTools(flags.approveTools);
   if (flags.approveToolsTimeout !== undefined)
     body.approveToolsTimeoutMs = guard("--approve-tools-timeout", () => parseDuration(flags.approveToolsTimeout!));

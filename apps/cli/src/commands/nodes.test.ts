@@ -25,7 +25,7 @@ describe("muster nodes", () => {
     for (const argv of [["nodes"], ["nodes", "ls"], ["nodes", "list"]]) {
       const io = fakeIo({ env: env() });
       expect(await runCli(argv, io)).toBe(0);
-      expect(io.out().split("\n")[0]).toBe("ID     NAME   STATE  LABELS           RUNNING  AGENTS       HEARTBEAT  VERSION");
+      expect(io.out().split("\n")[0]).toBe("ID     NAME   STATE  LABELS           RUNNING  AGENTS       HEARTBEAT  VERSION  SANDBOX");
       expect(io.out().split("\n")[1]).toMatch(/^nod_1  gpu-1  ready/);
     }
   });

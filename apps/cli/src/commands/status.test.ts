@@ -20,9 +20,9 @@ describe("muster status", () => {
       [
         `coordinator ${fake.url}  version 0.1.0  pglite  up 3h`,
         "",
-        "NAME   STATE  LABELS           RUNNING  AGENTS       HEARTBEAT  VERSION",
-        "gpu-1  ready  gpu=true,zone=a  1/4      exec,claude  2s ago     0.1.0",
-        "cpu-1  lost   -                0/2      -            -          -",
+        "NAME   STATE  LABELS           RUNNING  AGENTS       HEARTBEAT  VERSION  SANDBOX",
+        "gpu-1  ready  gpu=true,zone=a  1/4      exec,claude  2s ago     0.1.0    bwrap",
+        "cpu-1  lost   -                0/2      -            -          -        -",
         "",
         "tasks: 3 queued, 0 assigned, 1 running, 10 succeeded, 2 failed, 0 cancelled",
         "",

@@ -42,6 +42,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--repo <url>", "run in a git worktree of this repository (branch muster/<task id>)")
     .option("--ref <ref>", "branch, tag or commit to start from (default: the repository's default branch)")
     .option("--verify <command>", "run after the agent exits, in the workspace; its exit code decides success")
+    .option("--network <none>", "none: run the worker without network (nodes with sandbox bwrap)")
     .option("--idle-timeout <duration>", "stop the worker as stuck after this long without output, e.g. 10m")
     .option("--output-cap <size>", "keep at most this much output per attempt, e.g. 10m")
     .option("--approve-before <step>", "ask a person before the task counts as done (done) or before verify (verify)")

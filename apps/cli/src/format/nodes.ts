@@ -7,7 +7,7 @@ import { formatAgo, formatTimestamp } from "./time.js";
 
 /** `paintState` colours the STATE column (see `stateColor`). */
 export function nodeTable(nodes: readonly NodeView[], { withId = false, paintState }: { withId?: boolean; paintState?: Paint } = {}): string {
-  const headers = ["NAME", "STATE", "LABELS", "RUNNING", "AGENTS", "HEARTBEAT", "VERSION"];
+  const headers = ["NAME", "STATE", "LABELS", "RUNNING", "AGENTS", "HEARTBEAT", "VERSION", "SANDBOX"];
   const rows = nodes.map((n) => [
     n.name,
     n.state,
@@ -16,9 +16,16 @@ export function nodeTable(nodes: readonly NodeView[], { withId = false, paintSta
     n.agents.map((a) => a.name).join(",") || "-",
     formatAgo(n.heartbeatAgeMs),
     n.version ?? "-",
+    formatSandbox(n.sandbox),
   ]);
   if (!withId) return formatTable(headers, rows, { paint: [undefined, paintState] });
   return formatTable(["ID", ...headers], rows.map((row, i) => [nodes[i]!.id, ...row]), { paint: [undefined, undefined, paintState] });
+}
+
+/** `bwrap`, `bwrap, no network`, `none`; `-` for a node that never said. */
+export function formatSandbox(sandbox: NodeView["sandbox"]): string {
+  if (!sandbox) return "-";
+  return sandbox.network === "none" ? `${sandbox.mode}, no network` : sandbox.mode;
 }
 
 export function nodeFields(n: NodeView, now: number): string {
@@ -33,6 +40,7 @@ export function nodeFields(n: NodeView, now: number): string {
     ["hostname", n.hostname ?? "-"],
     ["platform", platform || "-"],
     ["version", n.version ?? "-"],
+    ["sandbox", formatSandbox(n.sandbox)],
     ["joined", formatTimestamp(n.joinedAt, now)],
     ["last seen", n.lastSeenAt ? `${formatTimestamp(n.lastSeenAt, now)}` : "-"],
     ["heartbeat", n.heartbeatAgeMs === null ? "-" : formatAgo(n.heartbeatAgeMs)],

@@ -26,6 +26,7 @@ export function buildOffer(task: TaskRow, claim: ClaimRow, leaseMs: number): Cla
       approveBefore: task.approveBefore as ClaimOffer["task"]["approveBefore"],
       // Only when set, so offers of other tasks stay as they were.
       ...(task.approveTools ? { approveTools: task.approveTools, approveToolsTimeoutMs: task.approveToolsTimeoutMs } : {}),
+      ...(task.network === "none" ? { network: "none" as const } : {}),
     },
   };
 }

@@ -32,6 +32,7 @@ export async function markConnected(
       hostname: hello.hostname,
       os: hello.os,
       arch: hello.arch,
+      sandbox: hello.sandbox ?? null,
       connectedAt: now,
       lastSeenAt: now,
       leaseExpiresAt: new Date(now.getTime() + leaseMs),

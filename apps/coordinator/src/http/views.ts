@@ -36,6 +36,7 @@ export function toNodeView(row: NodeRow, running: number, now: number): NodeView
     cordoned: row.cordoned,
     draining: row.draining,
     heartbeatAgeMs: row.lastSeenAt ? Math.max(0, now - row.lastSeenAt.getTime()) : null,
+    sandbox: row.sandbox,
   };
 }
 
@@ -74,6 +75,7 @@ export function toTaskView(row: TaskRow, nodeName: string | null, waiting = fals
     approveBefore: row.approveBefore as TaskView["approveBefore"],
     approveTools: row.approveTools,
     approveToolsTimeoutMs: row.approveToolsTimeoutMs,
+    network: row.network === "none" ? "none" : null,
     workspace: row.workspace,
     verifyResult: row.verifyResult,
     result: row.result,

@@ -54,6 +54,7 @@ export function newTaskValues(req: CreateTaskRequest, opts: { id: string; create
     approveBefore: req.approveBefore ?? null,
     approveTools: req.approveTools ?? null,
     approveToolsTimeoutMs: req.approveToolsTimeoutMs ?? null,
+    network: req.network ?? null,
     queuedAt: new Date(now),
     createdBy,
     createdAt: new Date(now),
