@@ -66,6 +66,8 @@ export const Config = z.object({
   /** Largest HTTP request body accepted. */
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   adminToken: z.string().min(20, "MUSTER_ADMIN_TOKEN must be at least 20 characters").optional(),
+  /** Signs console session cookies; coordinators sharing one database must share it. Unset: `<dataDir>/session.key`. */
+  sessionSecret: z.string().min(32, "MUSTER_SESSION_SECRET must be at least 32 characters").optional(),
   /** PEM certificate (chain) and private key files; with both, the coordinator serves HTTPS and WSS. */
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -178,6 +180,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     leaseGraceMs: duration("lease grace", pick(flags.leaseGrace, "MUSTER_LEASE_GRACE")),
     retryBackoffMs: duration("retry backoff", pick(flags.retryBackoff, "MUSTER_RETRY_BACKOFF")),
     adminToken: env.MUSTER_ADMIN_TOKEN || undefined,
+    sessionSecret: env.MUSTER_SESSION_SECRET || undefined,
     tlsCert: filePath(pick(flags.tlsCert, "MUSTER_TLS_CERT")),
     tlsKey: filePath(pick(flags.tlsKey, "MUSTER_TLS_KEY")),
     trustProxy: flags.trustProxy ?? yesNo("MUSTER_TRUST_PROXY", env.MUSTER_TRUST_PROXY),

@@ -15,6 +15,7 @@ export const REDACT_PATHS = [
   "joinKey",
   "privateKey",
   "password",
+  "sessionSecret",
   "*.secret",
   "*.authorization",
   "*.adminToken",
@@ -22,6 +23,7 @@ export const REDACT_PATHS = [
   "*.joinKey",
   "*.privateKey",
   "*.password",
+  "*.sessionSecret",
   "req.headers.authorization",
   "headers.authorization",
 ];

@@ -3,6 +3,7 @@ import { MUSTER_VERSION } from "@muster/protocol";
 import { Command, Option } from "commander";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
+import { rotateSessionKey } from "./auth/session.js";
 import { startCoordinator } from "./server.js";
 import { TlsError } from "./tls.js";
 
@@ -101,6 +102,20 @@ program
     process.on("SIGINT", () => shutdown("SIGINT"));
     // A renewed certificate is picked up without dropping a connection; without TLS, SIGHUP keeps its default.
     if (config.tlsCert) process.on("SIGHUP", () => void coordinator.reloadTls());
+  });
+
+program
+  .command("rotate-session-secret")
+  .description("Replace the key that signs console sessions; at the next start every console user signs in again")
+  .addOption(new Option("--data-dir <dir>", "data directory (env MUSTER_DATA_DIR)").default(undefined, "~/.muster/coordinator"))
+  .action((opts: { dataDir?: string }) => {
+    const config = loadConfig({ dataDir: opts.dataDir });
+    if (config.sessionSecret) {
+      process.stderr.write("muster-coordinator: the session secret comes from MUSTER_SESSION_SECRET; change it there\n");
+      process.exit(2);
+    }
+    const path = rotateSessionKey(config.dataDir);
+    process.stdout.write(`new session key in ${path}; restart the coordinator to use it (console sessions end)\n`);
   });
 
 program.parseAsync(process.argv).catch((err) => {

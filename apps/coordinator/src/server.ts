@@ -15,7 +15,7 @@ import { AskNotifier } from "./asks/notify.js";
 import { EventBus } from "./events/bus.js";
 import { EventFeed } from "./events/feed.js";
 import { Journal } from "./events/journal.js";
-import { sessionKey } from "./auth/session.js";
+import { loadSessionKey } from "./auth/session.js";
 import type { RetryPolicy } from "./claims/retry.js";
 import { compileGates } from "./pulse/gates.js";
 import { Pulse, STALE_NOOP_MS } from "./pulse/pulse.js";
@@ -160,7 +160,12 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
     dailyBudgetUsd: config.dailyBudgetUsd,
     feed,
     limits,
-    sessionKey: await sessionKey(db),
+    sessionKey: await loadSessionKey(db, {
+      dataDir: config.dataDir,
+      envSecret: config.sessionSecret,
+      sharedDatabase: store.kind === "postgres",
+      log,
+    }),
     consoleDir: config.consoleDir,
     trustProxy: config.trustProxy,
   });

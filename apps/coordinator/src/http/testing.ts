@@ -3,7 +3,7 @@ import pino from "pino";
 import type { Hono } from "hono";
 import { createLimits, DEFAULT_LIMITS } from "../auth/limits.js";
 import { bootstrapAdminToken } from "../auth/tokens.js";
-import { sessionKey } from "../auth/session.js";
+import { keyFromSecret } from "../auth/session.js";
 import type { RetryPolicy } from "../claims/retry.js";
 import { systemClock } from "../clock.js";
 import { EventBus } from "../events/bus.js";
@@ -75,7 +75,7 @@ export async function createTestApp(store: Store, opts: { consoleDir?: string | 
     startedAt: new Date(clock.now()),
     bodyLimitBytes: 1024 * 1024,
     feed: new EventFeed(bus),
-    sessionKey: await sessionKey(db),
+    sessionKey: keyFromSecret("in-process test session secret"),
     consoleDir: opts.consoleDir,
     limits,
   });
