@@ -35,6 +35,30 @@ describe("approval MCP server", () => {
     await client.close();
   });
 
+  it("tells a client that asked for progress that a call waiting for a person is alive", async () => {
+    let answer: (reply: { answer: string; answeredBy: string }) => void = () => undefined;
+    const approvals = new ToolApprovals({
+      approveTools: "all",
+      timeoutMs: 60_000,
+      readText: async () => null,
+      ask: () => new Promise((resolve) => (answer = resolve)),
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await approvalServer(approvals, { progressEveryMs: 10 }).connect(serverSide);
+    const client = new Client({ name: "claude-like", version: "1" });
+    await client.connect(clientSide);
+    const beats: number[] = [];
+    const call = client.callTool({ name: "approve", arguments: { tool_name: "Bash", input: { command: "ls" } } }, undefined, {
+      onprogress: (p) => {
+        beats.push(p.progress);
+        if (beats.length === 2) answer({ answer: "allow", answeredBy: "ana" });
+      },
+    });
+    expect(decisionOf(await call)).toEqual({ behavior: "allow", updatedInput: { command: "ls" } });
+    expect(beats.slice(0, 2)).toEqual([1, 2]);
+    await client.close();
+  });
+
   it("reads its tool list and time limit from its command line, refusing a bad tool name", () => {
     expect(ServerArgs.parse({ "approve-tools": "Bash, Write", "timeout-ms": "5000" })).toEqual({ "approve-tools": ["Bash", "Write"], "timeout-ms": 5000 });
     expect(ServerArgs.parse({ "approve-tools": "all" })).toEqual({ "approve-tools": "all", "timeout-ms": 1_800_000 });

@@ -24,7 +24,7 @@ export const ServerArgs = z.object({
 });
 
 /** Builds the server; `approvals` decides every call of the one tool. */
-export function approvalServer(approvals: ToolApprovals): McpServer {
+export function approvalServer(approvals: ToolApprovals, { progressEveryMs = 30_000 }: { progressEveryMs?: number } = {}): McpServer {
   const server = new McpServer({ name: APPROVAL_MCP_SERVER, version: MUSTER_VERSION });
   server.registerTool(
     APPROVAL_MCP_TOOL,
@@ -32,9 +32,25 @@ export function approvalServer(approvals: ToolApprovals): McpServer {
       description: "Asks a person through Muster whether a tool call may run.",
       inputSchema: PermissionRequest.shape,
     },
-    async (args) => {
-      const decision = await approvals.decide(PermissionRequest.parse(args));
-      return { content: [{ type: "text", text: JSON.stringify(decision) }] };
+    async (args, extra) => {
+      // A person may take minutes: a client that asked for progress hears that the call is alive meanwhile.
+      const token = extra._meta?.progressToken;
+      let beats = 0;
+      const alive =
+        token === undefined
+          ? undefined
+          : setInterval(() => {
+              beats += 1;
+              void extra
+                .sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: beats, message: "waiting for a person" } })
+                .catch(() => undefined);
+            }, progressEveryMs);
+      try {
+        const decision = await approvals.decide(PermissionRequest.parse(args));
+        return { content: [{ type: "text", text: JSON.stringify(decision) }] };
+      } finally {
+        clearInterval(alive);
+      }
     },
   );
   return server;
