@@ -115,6 +115,7 @@ export async function startCoordinator(config: Config, log: Logger, clock: Clock
   const limits = createLimits(config, clock);
   gateway = new Gateway({
     limits,
+    trustProxy: config.trustProxy,
     db,
     log: log.child({ component: "gateway" }),
     clock,

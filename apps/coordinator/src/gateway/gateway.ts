@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import type { Limits } from "../auth/limits.js";
 import { verifyNodeJwt } from "../auth/node-jwt.js";
 import { MusterError } from "../errors.js";
+import { clientOfRequest } from "../http/client-address.js";
 import type { OfferTarget } from "../scheduler/scheduler.js";
 import { markDisconnected } from "./node-state.js";
 import { NodeSession, type SessionDeps } from "./session.js";
@@ -15,6 +16,8 @@ export const CONNECT_PATH = "/v1/nodes/connect";
 export interface GatewayDeps extends SessionDeps {
   audience: string;
   limits: Limits;
+  /** Count limits against the address the proxy in front vouches for (X-Forwarded-For). */
+  trustProxy?: boolean | undefined;
 }
 
 export class Gateway {
@@ -72,7 +75,7 @@ export class Gateway {
     socket.on("error", (err) => log.debug({ err }, "upgrade socket error"));
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path !== CONNECT_PATH) return refuse(socket, 404, "not_found", "no websocket endpoint here");
-    const address = req.socket.remoteAddress ?? "unknown";
+    const address = clientOfRequest(req, this.deps.trustProxy ?? false).address;
     const wait = this.deps.limits.auth.retryAfterMs(address);
     if (wait > 0) {
       const s = Math.max(1, Math.ceil(wait / 1000));

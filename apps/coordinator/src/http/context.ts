@@ -3,6 +3,7 @@ import type { Role } from "@muster/protocol";
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { Limits } from "../auth/limits.js";
+import { clientOf } from "./client-address.js";
 import type { Identity } from "../auth/tokens.js";
 import { hasRole } from "../auth/tokens.js";
 import type { Clock } from "../clock.js";
@@ -43,10 +44,9 @@ export interface AppDeps {
 
 export type Env = { Variables: { identity: Identity } };
 
-/** The peer's address as the socket sees it (the limits count per address); "local" for in-process requests. */
-export function clientAddress(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? "local";
+/** The address the limits count against: the peer's, or with trust-proxy the one the proxy vouches for. */
+export function clientAddress(c: Context, deps: Pick<AppDeps, "trustProxy">): string {
+  return clientOf(c, deps.trustProxy ?? false).address;
 }
 
 export function describeIssues(err: z.ZodError): string {

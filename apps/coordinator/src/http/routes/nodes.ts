@@ -42,7 +42,7 @@ export function nodeRoutes(deps: AppDeps): Hono<Env> {
   }
 
   app.post("/nodes/join", async (c) => {
-    const address = clientAddress(c);
+    const address = clientAddress(c, deps);
     deps.limits.join.check(address);
     const req = await readJson(c, JoinRequest);
     const res = await joinNode(db, req, { audience: deps.audience, clock }).catch((err: unknown) => {

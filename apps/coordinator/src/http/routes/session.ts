@@ -19,7 +19,7 @@ export async function authenticate(c: Context<Env>, deps: AppDeps, use?: TokenUs
 
 /** Runs an authentication; an address with too many failed ones waits, and every failure counts against it. */
 async function limitFailures<T>(c: Context, deps: AppDeps, attempt: () => Promise<T>): Promise<T> {
-  const address = clientAddress(c);
+  const address = clientAddress(c, deps);
   deps.limits.auth.check(address);
   try {
     return await attempt();
