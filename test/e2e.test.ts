@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "./harness/databases.js";
-import { joinNode, muster, musterJson, runBin, startNode, tempDir, type NodeHandle } from "./harness/fleet.js";
+import { cliEnv, joinNode, muster, musterJson, runBin, startNode, tempDir, type NodeHandle } from "./harness/fleet.js";
 import { BIN } from "./harness/paths.js";
-import { disposeCoordinator, eventually, startCoordinator, type CoordinatorHandle } from "./harness/processes.js";
+import { disposeCoordinator, eventually, spawnProc, startCoordinator, type CoordinatorHandle } from "./harness/processes.js";
 
 const kinds = await databaseKinds();
 const TERMINAL = ["succeeded", "failed", "cancelled"];
@@ -95,6 +95,17 @@ describe.each(kinds)("a fleet on %s", (kind) => {
     const missing = JSON.parse(res.stdout);
     expect(missing.state).toBe("failed");
     expect(missing.reason).toBe("spawn_failed");
+  });
+
+  it("says why a task waits, in submit --wait and in logs -f, until it is cancelled", async () => {
+    const waiter = spawnProc("submit", [BIN.cli, "submit", "--wait", "--label", "nowhere=true", "--", "true"], cliEnv(c, dir.path));
+    await waiter.waitFor(/^waiting: no node has label nowhere=true$/, 30_000);
+    const id = waiter.lines[0]!;
+    const logs = spawnProc("logs", [BIN.cli, "logs", "-f", id], cliEnv(c, dir.path));
+    await logs.waitFor(/\[waiting: no node has label nowhere=true\]/, 30_000);
+    await musterJson(c, dir.path, "cancel", id);
+    expect((await waiter.exited).code).toBe(1);
+    expect((await logs.exited).code).toBe(1);
   });
 
   it("keeps the node's credentials out of a worker's environment", async () => {

@@ -261,6 +261,10 @@ export const LogEnd = z.object({
   /** Why it did not succeed, when that is more than its exit code (`not_approved`, `timeout`, ...). */
   reason: FailureReason.nullable().optional(),
 });
+
+/** In a followed log: why the task waits to be placed, sent when that appears or changes (null once placed). */
+export const LogWaiting = z.object({ taskId: Id, pending: z.string().nullable() });
+export type LogWaiting = z.infer<typeof LogWaiting>;
 export type LogEnd = z.infer<typeof LogEnd>;
 
 // ---- status ---------------------------------------------------------------------------------

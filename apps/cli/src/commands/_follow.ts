@@ -1,5 +1,5 @@
 // Follows a task's log over SSE until its `end` event, resuming with Last-Event-ID when the stream drops.
-import { LogEnd, LogEntry } from "@muster/protocol";
+import { LogEnd, LogEntry, LogWaiting } from "@muster/protocol";
 import type { z } from "zod";
 import { type ApiClient, firstIssue, seg } from "../client.js";
 import { CLIError } from "../errors.js";
@@ -11,6 +11,8 @@ export interface FollowOptions {
   io: Io;
   taskId: string;
   onEntry: (entry: LogEntry) => Promise<void>;
+  /** Why the task waits to be placed, each time that appears or changes (null once it is placed). */
+  onWaiting?: (pending: string | null) => void;
   /** Called once when the stream drops, not on every retry. */
   onReconnect?: () => void;
   /** How long the coordinator may stay unreachable once the stream was open (default 60 s). */
@@ -37,6 +39,10 @@ export async function followLog(opts: FollowOptions): Promise<LogEnd> {
       const openedAt = io.now();
       for await (const ev of readSse(body)) {
         if (ev.event === "end") return parseEvent(LogEnd, ev.data, "end");
+        if (ev.event === "waiting") {
+          opts.onWaiting?.(parseEvent(LogWaiting, ev.data, "waiting").pending);
+          continue;
+        }
         if (ev.event !== "log") continue;
         const entry = parseEvent(LogEntry, ev.data, "log");
         lastEventId = ev.id ?? `${entry.attempt}:${entry.record.seq}`;

@@ -1,7 +1,8 @@
 // Prints a task's log entries as they were streamed: text to stdout/stderr, a separator line on stderr
 // where a new attempt begins, other records (with --verbose) as dim lines on stderr, or one JSON LogEntry
 // per line with --json.
-import { CliLogLine, type LogEnd, type LogEntry } from "@muster/protocol";
+import { CliLogLine, type LogEnd, type LogEntry, TaskDetail } from "@muster/protocol";
+import { type ApiClient, seg } from "../client.js";
 import { colorEnabled, dim } from "../format/color.js";
 import { describeEnd, describeRecord } from "../format/records.js";
 import type { Io } from "../io.js";
@@ -23,6 +24,7 @@ export class LogPrinter {
   #last: { attempt: number; seq: number } | undefined;
   /** The attempt whose output was printed last, so each new one gets its separator once. */
   #attempt: number | undefined;
+  #pending: string | null = null;
 
   constructor(io: Io, opts: LogPrinterOptions) {
     this.#io = io;
@@ -49,6 +51,13 @@ export class LogPrinter {
     const nodeName = record.kind === "started" ? await this.#nodeName(entry.claimId) : undefined;
     const line = describeRecord(record, entry.attempt, nodeName);
     if (line) this.meta(line);
+  }
+
+  /** Why the task waits to be placed, said when it appears and when it changes: a wait is never silent. */
+  waiting(pending: string | null): void {
+    if (this.#opts.json || pending === this.#pending) return;
+    this.#pending = pending;
+    if (pending !== null) this.meta(`[waiting: ${pending}]`);
   }
 
   /** How a followed task ended: always said when it did not succeed (the exit code is 1 then), else only with --verbose. */
@@ -85,4 +94,16 @@ export class LogPrinter {
     this.#last = cur;
     return false;
   }
+}
+
+/** Looks node names up from the task's attempts, again only when a claim is new. */
+export function nodeNamesOf(client: ApiClient, taskId: string): (claimId: string) => Promise<string | undefined> {
+  const names = new Map<string, string>();
+  return async (claimId) => {
+    if (!names.has(claimId)) {
+      const detail = await client.get(`/v1/tasks/${seg(taskId)}`, TaskDetail);
+      for (const c of detail.claims) names.set(c.claimId, c.nodeName);
+    }
+    return names.get(claimId);
+  };
 }

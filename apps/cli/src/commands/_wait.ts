@@ -7,6 +7,8 @@ import type { Io } from "../io.js";
 export interface WaitOptions {
   /** How long the coordinator may stay unreachable before giving up (default 60 s). */
   giveUpAfterMs?: number;
+  /** Sees the task at every poll (e.g. to say why it still waits). */
+  onTask?: (task: TaskView) => void;
 }
 
 const MIN_POLL_MS = 200;
@@ -21,6 +23,7 @@ export async function waitForTask(client: ApiClient, io: Io, taskId: string, opt
       // GET /v1/tasks/:id is a TaskDetail; TaskView keeps the task's own fields.
       const task = await client.get(`/v1/tasks/${seg(taskId)}`, TaskView);
       downSince = undefined;
+      opts.onTask?.(task);
       if (isTerminalTaskState(task.state)) return task;
     } catch (err) {
       // A coordinator restart should not end the wait; a refused token or a lost task should.

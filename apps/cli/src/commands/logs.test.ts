@@ -83,6 +83,21 @@ function sse(res: ServerResponse): void {
 const event = (name: string, data: unknown, id?: string) => `event: ${name}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
 
 describe("muster logs -f", () => {
+  it("says why the task waits to be placed, once per reason", async () => {
+    fake.on("GET /v1/tasks/tsk_w/logs", (_req, res) => {
+      sse(res);
+      res.write(event("waiting", { taskId: "tsk_w", pending: "no node is connected" }));
+      res.write(event("waiting", { taskId: "tsk_w", pending: "no node has label gpu=true" }));
+      res.write(event("waiting", { taskId: "tsk_w", pending: null }));
+      res.write(event("log", logEntry(1, "ran\n"), "1:1"));
+      res.end(event("end", { taskId: "tsk_w", state: "succeeded", exitCode: 0 }));
+    });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "-f", "tsk_w"], io)).toBe(0);
+    expect(io.out()).toBe("ran\n");
+    expect(io.err()).toBe("[waiting: no node is connected]\n[waiting: no node has label gpu=true]\n");
+  });
+
   it("follows until `end`, resuming with Last-Event-ID when the stream drops", async () => {
     const seen: Recorded[] = [];
     fake.on("GET /v1/tasks/tsk_1/logs", (req, res) => {

@@ -1,11 +1,11 @@
 // `muster logs <id> [-f]`: a task's output, as it was streamed, every attempt in order. `-f` follows the task
 // live (into the next attempt when one fails and is retried) until it ends, and exits by its outcome.
-import { LogPage, TaskDetail } from "@muster/protocol";
+import { LogPage } from "@muster/protocol";
 import type { Command } from "commander";
 import { type ApiClient, seg } from "../client.js";
 import { connect, type Ctx, examples } from "./_context.js";
 import { followLog } from "./_follow.js";
-import { LogPrinter } from "./_log-printer.js";
+import { LogPrinter, nodeNamesOf } from "./_log-printer.js";
 
 interface LogsOptions {
   follow?: boolean;
@@ -32,7 +32,8 @@ export function register(program: Command, ctx: Ctx): void {
         "muster logs --json tsk_01JB... | jq -r .record.kind",
       ) +
         "\nWhere a new attempt begins (a retry, perhaps on another node) a line like `── attempt 2 on gpu-2 ──`\n" +
-        "goes to stderr. With -f, a task that did not succeed ends with a line like `[task failed, exit code 2]`.\n",
+        "goes to stderr. With -f, a task that waits to be placed says why (`[waiting: no node has label gpu=true]`),\n" +
+        "and one that did not succeed ends with a line like `[task failed, exit code 2]`.\n",
     )
     .action(async (id: string, opts: LogsOptions, cmd: Command) => {
       const client = await connect(ctx, cmd);
@@ -40,7 +41,7 @@ export function register(program: Command, ctx: Ctx): void {
       const printer = new LogPrinter(io, {
         json: opts.json === true,
         verbose: opts.verbose === true,
-        nodeName: nodeNames(client, id),
+        nodeName: nodeNamesOf(client, id),
       });
       if (!opts.follow) return printPages(client, id, printer);
       const end = await followLog({
@@ -48,6 +49,7 @@ export function register(program: Command, ctx: Ctx): void {
         io,
         taskId: id,
         onEntry: (e) => printer.entry(e),
+        onWaiting: (pending) => printer.waiting(pending),
         onReconnect: () => opts.verbose && !opts.json && printer.meta("[stream dropped; reconnecting]"),
       });
       printer.end(end);
@@ -64,16 +66,4 @@ async function printPages(client: ApiClient, id: string, printer: LogPrinter): P
     if (!page.nextCursor || page.entries.length === 0 || page.nextCursor === after) return;
     after = page.nextCursor;
   }
-}
-
-/** Looks node names up from the task's attempts, again only when a claim is new. */
-function nodeNames(client: ApiClient, taskId: string): (claimId: string) => Promise<string | undefined> {
-  const names = new Map<string, string>();
-  return async (claimId) => {
-    if (!names.has(claimId)) {
-      const detail = await client.get(`/v1/tasks/${seg(taskId)}`, TaskDetail);
-      for (const c of detail.claims) names.set(c.claimId, c.nodeName);
-    }
-    return names.get(claimId);
-  };
 }

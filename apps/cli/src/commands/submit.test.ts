@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { errorBody, type FakeCoordinator, json, startFakeCoordinator } from "../_testing/fake-coordinator.js";
 import { fakeIo } from "../_testing/fake-io.js";
-import { taskDetail, taskView } from "../_testing/fixtures.js";
+import { logEntry, taskDetail, taskView } from "../_testing/fixtures.js";
 import { runCli } from "../cli.js";
 
 let fake: FakeCoordinator;
@@ -133,6 +133,36 @@ describe("muster submit --wait", () => {
     const out = JSON.parse(io.out());
     expect(out).toMatchObject({ id: "tsk_new", state: "cancelled" });
     expect(out).not.toHaveProperty("claims");
+  });
+
+  it("says why the task waits when that appears and when it changes, on stderr", async () => {
+    const queued = (pending: string | null) => taskView({ id: "tsk_new", state: "queued", pending });
+    sequence([
+      queued(null),
+      queued("no node has label gpu=true"),
+      queued("no node has label gpu=true"),
+      queued("1 matching node is full"),
+      taskView({ id: "tsk_new", state: "succeeded", exitCode: 0 }),
+    ]);
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["submit", "--wait", "--label", "gpu=true", "--", "true"], io)).toBe(0);
+    expect(io.err()).toBe("waiting: no node has label gpu=true\nwaiting: 1 matching node is full\ntsk_new succeeded: exit code 0\n");
+  });
+
+  it("--follow streams the output, says why it waits, and exits by the outcome", async () => {
+    fake.on("GET /v1/tasks/tsk_new/logs", (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      const event = (name: string, data: unknown, id?: string) => `event: ${name}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
+      res.write(event("waiting", { taskId: "tsk_new", pending: "no node has label gpu=true" }));
+      res.write(event("waiting", { taskId: "tsk_new", pending: null }));
+      res.write(event("log", logEntry(1, "hello\n"), "1:1"));
+      res.end(event("end", { taskId: "tsk_new", state: "failed", exitCode: 2, reason: "exit_code" }));
+    });
+    sequence([taskView({ id: "tsk_new", state: "failed", exitCode: 2, reason: "exit_code", message: "exited with code 2" })]);
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["submit", "--follow", "--", "false"], io)).toBe(1);
+    expect(io.out()).toBe("tsk_new\nhello\n");
+    expect(io.err()).toBe("[waiting: no node has label gpu=true]\ntsk_new failed: exit code 2\n");
   });
 
   it("keeps waiting through a coordinator restart (502s)", async () => {

@@ -3,16 +3,20 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { CliSubmitOutput, TaskView } from "@muster/protocol";
 import type { Command } from "commander";
+import { type ApiClient, seg } from "../client.js";
 import { taskOutcome } from "../format/tasks.js";
 import { usageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { writeJson, writeLine } from "../output.js";
 import { collect, connect, type Ctx, examples, unknownOptionHints } from "./_context.js";
 import { buildCreateTask, type SubmitFlags } from "./_submit-body.js";
+import { followLog } from "./_follow.js";
+import { LogPrinter, nodeNamesOf } from "./_log-printer.js";
 import { waitForTask } from "./_wait.js";
 
 interface SubmitOptions extends SubmitFlags {
   wait?: boolean;
+  follow?: boolean;
   json?: boolean;
 }
 
@@ -53,6 +57,7 @@ export function register(program: Command, ctx: Ctx): void {
     .option("--on-disconnect <policy>", "stop (default): a node that loses the coordinator stops the worker; keep: it goes on")
     .option("--env <K=V>", "environment variable for the agent; K alone copies it from here (repeatable)", collect)
     .option("--wait", "wait for the task to end; exit 0 only if it succeeded")
+    .option("--follow", "wait, printing the task's output as it runs (like muster logs -f)")
     .option("--json", "print the TaskView as JSON (the final one with --wait)")
     .addHelpText(
       "after",
@@ -77,16 +82,41 @@ async function submitTask(ctx: Ctx, cmd: Command, argv: string[], opts: SubmitOp
   const body = buildCreateTask(opts, argv, prompt, io.env);
   const client = await connect(ctx, cmd);
   const created = await client.post("/v1/tasks", body, TaskView);
-  if (!opts.wait) {
+  if (!opts.wait && !opts.follow) {
     if (opts.json) writeJson(io.stdout, CliSubmitOutput, created);
     else writeLine(io.stdout, created.id);
     return;
   }
   if (!opts.json) writeLine(io.stdout, created.id);
-  const final = await waitForTask(client, io, created.id);
+  const final = opts.follow && !opts.json ? await followTask(ctx, client, created.id) : await waitQuietly(ctx, client, created.id, opts);
   if (opts.json) writeJson(io.stdout, CliSubmitOutput, final);
   else writeLine(io.stderr, `${final.id} ${taskOutcome(final)}`);
   ctx.exitCode = final.state === "succeeded" ? 0 : 1;
+}
+
+/** Polls until the task ends, saying on stderr why it waits whenever that appears or changes. */
+function waitQuietly(ctx: Ctx, client: ApiClient, id: string, opts: SubmitOptions): Promise<TaskView> {
+  let said: string | null = null;
+  return waitForTask(client, ctx.io, id, {
+    onTask: (t) => {
+      if (opts.json || t.pending === said) return;
+      said = t.pending;
+      if (t.pending !== null) writeLine(ctx.io.stderr, `waiting: ${t.pending}`);
+    },
+  });
+}
+
+/** Streams the task's output as `muster logs -f` does, then reads how it ended. */
+async function followTask(ctx: Ctx, client: ApiClient, id: string): Promise<TaskView> {
+  const printer = new LogPrinter(ctx.io, { json: false, verbose: false, nodeName: nodeNamesOf(client, id) });
+  await followLog({
+    client,
+    io: ctx.io,
+    taskId: id,
+    onEntry: (e) => printer.entry(e),
+    onWaiting: (pending) => printer.waiting(pending),
+  });
+  return client.get(`/v1/tasks/${seg(id)}`, TaskView);
 }
 
 async function readPrompt(io: Io, opts: SubmitOptions): Promise<string | undefined> {

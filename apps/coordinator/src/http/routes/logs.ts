@@ -1,5 +1,5 @@
 // A task's logs as a page of JSON, or followed live as server-sent events.
-import type { FailureReason, LogEnd, TaskState } from "@muster/protocol";
+import type { FailureReason, LogEnd, LogWaiting, TaskState } from "@muster/protocol";
 import { isTerminalTaskState, LogsQuery } from "@muster/protocol";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
@@ -14,11 +14,16 @@ import { readQuery, type AppDeps, type Env } from "../context.js";
 const FOLLOW_POLL_MS = 2000;
 const KEEPALIVE_MS = 15_000;
 
-async function taskEnd(db: Executor, id: string): Promise<LogEnd | null> {
-  const [t] = await db.select({ state: tasks.state, exitCode: tasks.exitCode, reason: tasks.reason }).from(tasks).where(eq(tasks.id, id));
+/** How the task stands for a follower: its end once it has one, and why it waits while it is queued. */
+async function taskStatus(db: Executor, id: string): Promise<{ end: LogEnd | null; pending: string | null }> {
+  const [t] = await db
+    .select({ state: tasks.state, exitCode: tasks.exitCode, reason: tasks.reason, pendingReason: tasks.pendingReason })
+    .from(tasks)
+    .where(eq(tasks.id, id));
   if (!t) throw new MusterError("not_found", `no task ${id}`);
   const state = t.state as TaskState;
-  return isTerminalTaskState(state) ? { taskId: id, state, exitCode: t.exitCode, reason: (t.reason as FailureReason | null) ?? null } : null;
+  const end = isTerminalTaskState(state) ? { taskId: id, state, exitCode: t.exitCode, reason: (t.reason as FailureReason | null) ?? null } : null;
+  return { end, pending: state === "queued" ? t.pendingReason : null };
 }
 
 export function logRoutes(deps: AppDeps): Hono<Env> {
@@ -28,7 +33,7 @@ export function logRoutes(deps: AppDeps): Hono<Env> {
   app.get("/tasks/:id/logs", async (c) => {
     const id = c.req.param("id");
     const q = readQuery(c, LogsQuery);
-    const ended = await taskEnd(db, id);
+    const ended = (await taskStatus(db, id)).end;
     if (q.follow !== "1" && q.follow !== "true") {
       const entries = await readLogPage(db, id, q.after, q.limit);
       const last = entries[entries.length - 1];
@@ -51,9 +56,14 @@ export function logRoutes(deps: AppDeps): Hono<Env> {
         nudge();
       });
       let idleMs = 0;
+      let pendingSent: string | null = null;
       try {
         while (!aborted) {
-          const end = await taskEnd(db, id);
+          const { end, pending } = await taskStatus(db, id);
+          if (pending !== pendingSent) {
+            pendingSent = pending;
+            await stream.writeSSE({ event: "waiting", data: JSON.stringify({ taskId: id, pending } satisfies LogWaiting) });
+          }
           const entries = await readLogPage(db, id, cursor, 1000);
           for (const e of entries) {
             cursor = cursorOf(e);
