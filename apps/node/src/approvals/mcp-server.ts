@@ -13,7 +13,12 @@ import { approvalServer, ServerArgs } from "./server.js";
 async function main(): Promise<void> {
   const log = createLogger().child({ component: "approvals" });
   const { values } = parseArgs({ options: { "approve-tools": { type: "string" }, "timeout-ms": { type: "string" } } });
-  const args = ServerArgs.parse(values);
+  const parsed = ServerArgs.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(issue?.code === "custom" ? issue.message : `--${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const args = parsed.data;
   const path = process.env[LOCAL_SOCKET_ENV];
   const secret = process.env[LOCAL_SECRET_ENV];
   const approvals = new ToolApprovals({
