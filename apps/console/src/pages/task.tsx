@@ -280,6 +280,12 @@ function Overview({ t }: { t: TaskDetail }) {
                 <dd>before {t.approveBefore}</dd>
               </>
             ) : null}
+            {t.approveTools ? (
+              <>
+                <dt>Tool approvals</dt>
+                <dd>{t.approveTools === "all" ? "every tool call" : t.approveTools.join(", ")}</dd>
+              </>
+            ) : null}
             {t.createdBy ? (
               <>
                 <dt>Submitted by</dt>
