@@ -66,6 +66,13 @@ export class TlsReloader {
 
   logServing(pair: TlsPair): void {
     this.log.info({ ...describe(pair), cert: this.files.certPath }, "serving TLS certificate");
+    this.warnIfExpired(pair);
+  }
+
+  /** Served anyway (a renewal may be on its way), but every client will refuse it until then. */
+  private warnIfExpired(pair: TlsPair): void {
+    if (Date.parse(pair.validTo) <= Date.now())
+      this.log.warn({ validTo: pair.validTo, cert: this.files.certPath }, "TLS certificate has expired; clients will refuse it");
   }
 
   /** True when the new pair is in use; false when it was refused and the old one stays. */
@@ -80,6 +87,7 @@ export class TlsReloader {
       return false;
     }
     this.log.info({ ...describe(pair), cert: this.files.certPath }, "TLS certificate reloaded");
+    this.warnIfExpired(pair);
     return true;
   }
 }
