@@ -84,6 +84,13 @@ describe("muster tasks", () => {
 });
 
 describe("muster task", () => {
+  it("says which tool calls wait for approval, and how long", async () => {
+    fake.on("GET /v1/tasks/tsk_7", { body: taskDetail({ ...running, id: "tsk_7", agent: "claude", approveTools: ["Bash", "Write"], approveToolsTimeoutMs: 600_000 }) });
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["task", "tsk_7"], io)).toBe(0);
+    expect(io.out()).toMatch(/approve tools: +Bash, Write, denied if unanswered in 10m\n/);
+  });
+
   it("prints the task's fields and an attempts table", async () => {
     const detail = taskDetail({
       ...running,

@@ -66,6 +66,10 @@ export function taskFields(t: TaskView, now: number): string {
     const v = t.verifyResult;
     fields.push(["verify", v ? `${v.command}: ${v.passed ? "passed" : `failed (exit ${v.exitCode ?? "-"})`}` : t.verify]);
   }
+  if (t.approveTools) {
+    const limit = t.approveToolsTimeoutMs ? `, denied if unanswered in ${formatDuration(t.approveToolsTimeoutMs)}` : "";
+    fields.push(["approve tools", `${t.approveTools === "all" ? "all" : t.approveTools.join(", ")}${limit}`]);
+  }
   if (t.result) fields.push(["result", "error" in t.result ? `not stored: ${t.result.error}` : truncate(JSON.stringify(t.result.value), 300)]);
   if (t.notBefore) fields.push(["next attempt", formatTimestamp(t.notBefore, now)]);
   fields.push(
