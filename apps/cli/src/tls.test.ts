@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeIo } from "./_testing/fake-io.js";
 import { runCli } from "./cli.js";
+import { ApiClient, trustingFetch } from "./client.js";
+import { readSse } from "./sse.js";
 import { readConfigFile, resolveConfig } from "./config.js";
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -26,6 +28,10 @@ beforeAll(async () => {
   run(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", "server.ext", "-out", "server.crt"]);
   const [cert, key] = await Promise.all([readFile(join(dir, "server.crt")), readFile(join(dir, "server.key"))]);
   server = createServer({ cert, key }, (req, res) => {
+    if (req.url?.startsWith("/v1/stream")) {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      return void res.end("event: line\ndata: over-tls\n\n");
+    }
     res.writeHead(req.url === "/v1/whoami" ? 200 : 404, { "content-type": "application/json" });
     res.end(JSON.stringify({ tokenId: "tok_01JB0000000000000000000000", name: "admin", role: "admin" }));
   });
@@ -48,6 +54,13 @@ describe("muster over TLS", () => {
 
     const later = fakeIo({ cwd: "/", home: dir, env: { MUSTER_CLI_CONFIG: join(dir, "cli.json") } });
     expect(await runCli(["login", url, "--token", TOKEN], { ...later, env: { ...later.env, MUSTER_CA: join(dir, "ca.crt") } })).toBe(0);
+  });
+
+  it("reads an event stream over TLS with the CA", async () => {
+    const client = new ApiClient({ url, fetch: await trustingFetch(globalThis.fetch, join(dir, "ca.crt")), caGiven: true });
+    const events = [];
+    for await (const ev of readSse(await client.stream("/v1/stream", {}))) events.push(ev);
+    expect(events).toEqual([{ event: "line", id: undefined, data: "over-tls" }]);
   });
 
   it("refuses a certificate it cannot verify with one line and exit code 3", async () => {
