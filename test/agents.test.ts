@@ -79,7 +79,7 @@ describe.each(kinds)("agent work on %s", (kind) => {
       "--wait",
       "--json",
     );
-    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.code, submitted.stderr + submitted.stdout).toBe(0);
     const id = JSON.parse(submitted.stdout).id;
     const task = await musterJson(c, dir.path, "task", id);
     expect(task.state).toBe("succeeded");
@@ -90,6 +90,11 @@ describe.each(kinds)("agent work on %s", (kind) => {
     const logs = await muster(c, dir.path, "logs", id, "--json");
     const kinds = new Set(logs.stdout.trim().split("\n").map((l) => JSON.parse(l).record.kind));
     for (const k of ["started", "log", "message", "tool_call", "tool_result", "cost", "summary"]) expect(kinds).toContain(k);
+    // For a person: the agent's words and its tool calls, not its stream JSON (which --raw keeps).
+    const read = await muster(c, dir.path, "logs", id);
+    expect(read.stdout).not.toMatch(/^\{"type"/m);
+    expect(read.stderr).toMatch(/^→ \w+/m);
+    expect((await muster(c, dir.path, "logs", id, "--raw")).stdout).toMatch(/^\{"type"/m);
     const human = await muster(c, dir.path, "task", id);
     expect(human.stdout).toMatch(/workspace:\s+muster\/\S+ \w{8}\.\.\w{8}: 1 files, \+1 -1, uncommitted changes/);
     expect(human.stdout).toMatch(/cost:\s+\$0\.06/);

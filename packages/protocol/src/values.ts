@@ -98,6 +98,9 @@ export const AgentName = z
   .max(32)
   .regex(/^[a-z][a-z0-9_-]*$/, "agent names are lower-case letters, digits, _ and -");
 
+/** The agents whose machine-readable output nodes parse into messages, tool calls, results and cost. */
+export const AGENT_PRESETS = ["claude", "codex", "opencode", "pi"] as const;
+
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid id");
 /** The largest value a Postgres `integer` column holds: counters stored as int4 (seq, token, exit code) stop here. */
 export const INT4_MAX = 2_147_483_647;

@@ -1,16 +1,21 @@
 // Prints a task's log entries as they were streamed: text to stdout/stderr, a separator line on stderr
 // where a new attempt begins, other records (with --verbose) as dim lines on stderr, or one JSON LogEntry
 // per line with --json.
-import { CliLogLine, type LogEnd, type LogEntry, TaskDetail } from "@muster/protocol";
+import { AGENT_PRESETS, CliLogLine, type LogEnd, type LogEntry, TaskDetail } from "@muster/protocol";
 import { type ApiClient, seg } from "../client.js";
 import { colorEnabled, dim } from "../format/color.js";
-import { describeEnd, describeRecord } from "../format/records.js";
+import { describeEnd, describeRecord, renderAgentRecord } from "../format/records.js";
 import type { Io } from "../io.js";
 import { writeJsonLine } from "../output.js";
 
 export interface LogPrinterOptions {
   json: boolean;
   verbose: boolean;
+  /**
+   * The agent's parsed records (its messages, tool calls, results) stand in for its raw machine-readable stdout;
+   * false prints stdout as it was (exec tasks, `--raw`).
+   */
+  rendered?: boolean;
   /** Name of the node that ran a claim, for "── attempt 2 on X ──" and "[started ... on node X]". */
   nodeName: (claimId: string) => Promise<string | undefined>;
 }
@@ -42,9 +47,17 @@ export class LogPrinter {
       this.#attempt = entry.attempt;
     }
     if (record.kind === "log") {
-      if (record.text === "") return;
+      if (record.text === "" || (this.#opts.rendered && record.stream === "stdout")) return;
       (record.stream === "stderr" ? this.#io.stderr : this.#io.stdout).write(record.text);
       this.#atLineStart = record.text.endsWith("\n");
+      return;
+    }
+    const shown = this.#opts.rendered ? renderAgentRecord(record) : undefined;
+    if (shown) {
+      if (shown.meta) return this.meta(shown.text);
+      const lead = this.#atLineStart ? "" : "\n";
+      this.#io.stdout.write(`${lead}${shown.text}\n`);
+      this.#atLineStart = true;
       return;
     }
     if (!this.#opts.verbose) return;
@@ -107,3 +120,6 @@ export function nodeNamesOf(client: ApiClient, taskId: string): (claimId: string
     return names.get(claimId);
   };
 }
+
+/** An agent whose stdout the node parses: its messages and tool calls read better than its stream JSON. */
+export const isPreset = (agent: string) => (AGENT_PRESETS as readonly string[]).includes(agent);

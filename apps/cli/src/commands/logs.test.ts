@@ -82,6 +82,33 @@ function sse(res: ServerResponse): void {
 }
 const event = (name: string, data: unknown, id?: string) => `event: ${name}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
 
+describe("muster logs of an agent task", () => {
+  const raw = '{"type":"assistant","message":{"content":[{"type":"text","text":"Looking at the test."}]}}\n';
+  const at = (seq: number, record: Record<string, unknown>): LogEntry =>
+    ({ claimId: "clm_1", attempt: 1, record: { seq, ts: 0, ...record } }) as LogEntry;
+  const claudeLog: LogEntry[] = [
+    logEntry(1, raw),
+    at(2, { kind: "message", role: "assistant", text: "Looking at the test." }),
+    at(3, { kind: "tool_call", callId: "t1", name: "Bash", input: { command: "npm test -- version" } }),
+    at(4, { kind: "tool_result", callId: "t1", ok: false, output: "\nFAIL src/version.test.ts\n  expected 2" }),
+    logEntry(5, "a warning from claude\n", "stderr"),
+    at(6, { kind: "cost", usd: 0.0618, inputTokens: 635, outputTokens: 608 }),
+    at(7, { kind: "summary", text: "Fixed it.", ok: true, turns: 4, durationMs: 12_300 }),
+  ];
+
+  it("shows the agent's messages, tool calls folded to one line, and --raw shows what it wrote", async () => {
+    fake.on("GET /v1/tasks/tsk_c", { body: taskDetail({ id: "tsk_c", agent: "claude", prompt: "fix it", argv: [] }) });
+    fake.on("GET /v1/tasks/tsk_c/logs", (_req, res) => json(res, 200, { entries: claudeLog, nextCursor: "1:7", complete: true }));
+    const io = fakeIo({ env: env() });
+    expect(await runCli(["logs", "tsk_c"], io)).toBe(0);
+    expect(io.out()).toBe("Looking at the test.\n");
+    expect(io.err()).toBe(["→ Bash npm test -- version", "← error: FAIL src/version.test.ts", "a warning from claude", "[done, 4 turns, 12.3 s]", ""].join("\n"));
+    const rawIo = fakeIo({ env: env() });
+    expect(await runCli(["logs", "--raw", "tsk_c"], rawIo)).toBe(0);
+    expect(rawIo.out()).toBe(raw);
+  });
+});
+
 describe("muster logs -f", () => {
   it("says why the task waits to be placed, once per reason", async () => {
     fake.on("GET /v1/tasks/tsk_w/logs", (_req, res) => {

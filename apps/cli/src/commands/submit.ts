@@ -11,7 +11,7 @@ import { writeJson, writeLine } from "../output.js";
 import { collect, connect, type Ctx, examples, unknownOptionHints } from "./_context.js";
 import { buildCreateTask, type SubmitFlags } from "./_submit-body.js";
 import { followLog } from "./_follow.js";
-import { LogPrinter, nodeNamesOf } from "./_log-printer.js";
+import { isPreset, LogPrinter, nodeNamesOf } from "./_log-printer.js";
 import { waitForTask } from "./_wait.js";
 
 interface SubmitOptions extends SubmitFlags {
@@ -88,7 +88,7 @@ async function submitTask(ctx: Ctx, cmd: Command, argv: string[], opts: SubmitOp
     return;
   }
   if (!opts.json) writeLine(io.stdout, created.id);
-  const final = opts.follow && !opts.json ? await followTask(ctx, client, created.id) : await waitQuietly(ctx, client, created.id, opts);
+  const final = opts.follow && !opts.json ? await followTask(ctx, client, created) : await waitQuietly(ctx, client, created.id, opts);
   if (opts.json) writeJson(io.stdout, CliSubmitOutput, final);
   else writeLine(io.stderr, `${final.id} ${taskOutcome(final)}`);
   ctx.exitCode = final.state === "succeeded" ? 0 : 1;
@@ -107,8 +107,9 @@ function waitQuietly(ctx: Ctx, client: ApiClient, id: string, opts: SubmitOption
 }
 
 /** Streams the task's output as `muster logs -f` does, then reads how it ended. */
-async function followTask(ctx: Ctx, client: ApiClient, id: string): Promise<TaskView> {
-  const printer = new LogPrinter(ctx.io, { json: false, verbose: false, nodeName: nodeNamesOf(client, id) });
+async function followTask(ctx: Ctx, client: ApiClient, task: TaskView): Promise<TaskView> {
+  const id = task.id;
+  const printer = new LogPrinter(ctx.io, { json: false, verbose: false, rendered: isPreset(task.agent), nodeName: nodeNamesOf(client, id) });
   await followLog({
     client,
     io: ctx.io,

@@ -1,7 +1,7 @@
 // Built-in agents: each CLI's unattended, machine-readable command line (fixtures/agents/README.md).
-import { APPROVAL_PERMISSION_TOOL } from "@muster/protocol";
+import { AGENT_PRESETS, APPROVAL_PERMISSION_TOOL } from "@muster/protocol";
 
-export const PRESET_NAMES = ["claude", "codex", "opencode", "pi"] as const;
+export const PRESET_NAMES = AGENT_PRESETS;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** What a preset needs to build its command line for one claim. */
