@@ -4,6 +4,12 @@ import { randomUUID } from "node:crypto";
 import { api } from "../harness/processes.js";
 import type { RawSocket } from "../harness/raw-node.js";
 
+/**
+ * Hand-driven nodes heartbeat only when a test says so: a lease long enough that a slow machine never loses them
+ * between two steps of a test.
+ */
+export const HAND_DRIVEN_TIMINGS = { MUSTER_HEARTBEAT_INTERVAL: "1s", MUSTER_LEASE: "10m", MUSTER_LEASE_GRACE: "1m" };
+
 export interface RunningClaim {
   claimId: string;
   taskId: string;

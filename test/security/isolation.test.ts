@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "../harness/databases.js";
 import { api, disposeCoordinator, startCoordinator, type CoordinatorHandle } from "../harness/processes.js";
 import { connectedNode, enrolledNode, type RawSocket } from "../harness/raw-node.js";
-import { heartbeat, report, runningClaim, sendRecords } from "./claims.js";
+import { HAND_DRIVEN_TIMINGS, heartbeat, report, runningClaim, sendRecords } from "./claims.js";
 
 const kinds = await databaseKinds();
 
@@ -12,7 +12,7 @@ describe.each(kinds)("claim isolation between nodes on %s", (kind) => {
   let a: RawSocket;
   let b: RawSocket;
   beforeAll(async () => {
-    c = await startCoordinator(kind);
+    c = await startCoordinator(kind, HAND_DRIVEN_TIMINGS);
     a = await connectedNode(c, await enrolledNode(c, "node-a", { labels: { who: "a" } }));
     b = await connectedNode(c, await enrolledNode(c, "node-b", { labels: { who: "b" } }));
   });

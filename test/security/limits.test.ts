@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "../harness/databases.js";
 import { api, disposeCoordinator, eventually, startCoordinator, type CoordinatorHandle } from "../harness/processes.js";
 import { connectedNode, createJoinKey, enrol, enrolledNode, openSocket, signNodeJwt } from "../harness/raw-node.js";
-import { heartbeat } from "./claims.js";
+import { HAND_DRIVEN_TIMINGS, heartbeat } from "./claims.js";
 
 const kinds = await databaseKinds();
 const WINDOW_MS = 4000;
@@ -31,7 +31,7 @@ async function expectRateLimited(res: Response): Promise<void> {
 describe.each(kinds)("limits on %s", (kind) => {
   let c: CoordinatorHandle;
   beforeAll(async () => {
-    c = await startCoordinator(kind, LIMITS);
+    c = await startCoordinator(kind, { ...HAND_DRIVEN_TIMINGS, ...LIMITS });
   });
   afterAll(async () => {
     if (c) await disposeCoordinator(c);
