@@ -2,7 +2,7 @@
 // worktree of a local repository, its parsed records and cost reach the task, and a worker's `muster ask` is
 // answered with `muster answer`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseKinds } from "./harness/databases.js";
@@ -11,7 +11,6 @@ import { ROOT } from "./harness/paths.js";
 import { disposeCoordinator, eventually, startCoordinator, type CoordinatorHandle } from "./harness/processes.js";
 
 const kinds = await databaseKinds();
-const FIXTURES = join(ROOT, "apps/node/fixtures");
 
 function makeRepo(dir: string): string {
   const repo = join(dir, "acme-cli");
@@ -24,18 +23,8 @@ function makeRepo(dir: string): string {
   return repo;
 }
 
-/** A `claude` on the node's PATH: edits the version like the recorded session did, then plays the transcript back. */
-function fakeClaude(dir: string): string {
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  const script = `#!/bin/sh
-sed -i 's/1.3.9/1.4.0/' version.ts
-FAKE_AGENT_TRANSCRIPT='${join(FIXTURES, "agents/claude-stream-json.jsonl")}' exec '${process.execPath}' '${join(FIXTURES, "fake-agent.mjs")}' "$@"
-`;
-  writeFileSync(join(bin, "claude"), script);
-  chmodSync(join(bin, "claude"), 0o755);
-  return bin;
-}
+/** A `claude` on the node's PATH (test/agents/bin): edits the version like the recorded session did, then plays the transcript back. */
+const FAKE_CLAUDE_BIN = join(ROOT, "test/agents/bin");
 
 describe.each(kinds)("agent work on %s", (kind) => {
   let c: CoordinatorHandle;
@@ -47,9 +36,8 @@ describe.each(kinds)("agent work on %s", (kind) => {
     c = await startCoordinator(kind);
     dir = tempDir("muster-agents-");
     repo = makeRepo(dir.path);
-    const bin = fakeClaude(dir.path);
     const key = await musterJson<{ key: string }>(c, dir.path, "join-keys", "create");
-    node = startNode(await joinNode(c, dir.path, key.key, "worker"), { PATH: `${bin}:${process.env.PATH}` });
+    node = startNode(await joinNode(c, dir.path, key.key, "worker"), { PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}` });
     await eventually(async () => {
       const s = await musterJson(c, dir.path, "status");
       const n = s.nodes.find((x: any) => x.name === "worker");
