@@ -2,7 +2,7 @@
 // reach what belongs to the node (its environment, key, data dir) and to another claim (its dir, its ask socket),
 // and everything a worker needs (asks, git commits in its worktree, time limits, network none) still works.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinNode, muster, musterJson, startNode, tempDir, type NodeHandle } from "../harness/fleet.js";
@@ -142,6 +142,25 @@ describe.each(MODES)("sandbox %s", (mode) => {
     expect(done.workspace.head).not.toBe(done.workspace.base);
     const log = spawnSync("git", ["-C", join(node.dataDir, "repos", readdirSync(join(node.dataDir, "repos")).find((n) => n.endsWith(".git"))!), "log", "-1", "--format=%s", `muster/${id}`], { encoding: "utf8" });
     expect(log.stdout.trim()).toBe("from the worker");
+  }, 120_000);
+
+  it("does not let a worker point the daemon's git at a repository of its making", async () => {
+    const pwned = join(dir.path, `pwned-${mode}`);
+    const script = [
+      "git init -q evil",
+      "git -C evil -c user.name=w -c user.email=w@example.com commit -q --allow-empty -m base",
+      // Commands git would run for whoever reads this repository: the node after the agent exits, outside the sandbox.
+      `git -C evil config core.fsmonitor "touch ${pwned}; false"`,
+      `git -C evil config filter.own.clean "touch ${pwned}; cat"`,
+      'echo "* filter=own" > .gitattributes',
+      'rm -f .git && printf "gitdir: %s\\n" "$PWD/evil/.git" > .git',
+      "echo planted",
+    ].join(" && ");
+    const id = await submit("--repo", repo, "--", "sh", "-c", script);
+    const done = await waitDone(id);
+    expect(await logs(id)).toBe("planted\n");
+    expect(done.state).toBe("succeeded");
+    expect(existsSync(pwned)).toBe(false);
   }, 120_000);
 
   it("kills everything in the sandbox at the time limit", async () => {

@@ -1,5 +1,7 @@
 // Runs git for the node's own bookkeeping (mirrors, worktrees, stats): never prompts, never inherits a repository
 // location from the daemon's environment, and fails with the command and git's own words.
+import { lstatSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { execa } from "execa";
 
 /** Variables that would point git at some other repository than the one named on the command line. */
@@ -56,11 +58,45 @@ function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, ...extra };
 }
 
+/**
+ * A worker may rewrite its worktree's `.git` file (and, under bwrap, its gitdir's `commondir`) to point the daemon's
+ * own git at a repository of its making, whose config (`core.fsmonitor`, filters) would run commands outside the
+ * sandbox. So in a linked worktree git is told where its repository is, and that must be the mirror the node made:
+ * <dataDir>/repos/<name>.git beside <dataDir>/work/<claim>.
+ */
+const real = (path: string) => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+};
+
+export function pinnedWorktree(cwd: string): Record<string, string> {
+  const dotGit = join(cwd, ".git");
+  let text: string;
+  try {
+    if (!lstatSync(dotGit).isFile()) return {};
+    text = readFileSync(dotGit, "utf8");
+  } catch {
+    return {};
+  }
+  const gitdir = resolve(cwd, /^gitdir: (.+)$/m.exec(text)?.[1]?.trim() ?? "");
+  const common = dirname(dirname(gitdir));
+  const trusted =
+    basename(dirname(gitdir)) === "worktrees" &&
+    basename(dirname(common)) === "repos" &&
+    real(dirname(dirname(common))) === real(dirname(dirname(resolve(cwd)))) &&
+    common.endsWith(".git");
+  if (!trusted) throw new GitError(`${dotGit} does not point into the node's mirror of its repository`, [], "");
+  return { GIT_DIR: gitdir, GIT_COMMON_DIR: common, GIT_WORK_TREE: resolve(cwd) };
+}
+
 /** Runs `git <args>`; resolves with stdout (trailing newline cut), rejects with a GitError. */
 export async function git(args: readonly string[], { cwd, timeoutMs = GIT_LOCAL_TIMEOUT_MS, env, signal }: GitOptions): Promise<string> {
   const result = await execa("git", args, {
     cwd,
-    env: gitEnv(env),
+    env: gitEnv({ ...pinnedWorktree(cwd), ...env }),
     extendEnv: false,
     stdin: "ignore",
     reject: false,

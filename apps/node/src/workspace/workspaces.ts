@@ -1,7 +1,7 @@
 // The node's git workspaces: a mirror per repository under <dataDir>/repos, a worktree per claim at its work
 // dir on branch muster/<taskId>, what each attempt changed, and when a worktree goes away.
-import { mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
-import { existsSync, readdirSync } from "node:fs";
+import { lstat, mkdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { constants, existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RepoSpec, WorkspaceResult } from "@muster/protocol";
 import type { Logger } from "../log.js";
@@ -113,7 +113,10 @@ export class Workspaces {
     const marker: EndedMarker = { status, endedAt: this.now() };
     try {
       await mkdir(join(workdir, ".muster"), { recursive: true });
-      await writeFile(markerPath(workdir), `${JSON.stringify(marker)}\n`);
+      // The worker owned this dir: a symlink there must not make the daemon write somewhere else.
+      if (!(await lstat(join(workdir, ".muster"))).isDirectory()) throw new Error(".muster is not a directory");
+      await rm(markerPath(workdir), { force: true });
+      await writeFile(markerPath(workdir), `${JSON.stringify(marker)}\n`, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW });
     } catch (err) {
       this.opts.log.warn({ err, workdir }, "cannot mark the workspace as ended");
     }
