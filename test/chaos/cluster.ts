@@ -147,6 +147,9 @@ export class ChaosCluster {
     const proc = new DaemonProc(`${n.name}#${n.runs.length}`, [BIN.node, "start", "--config", n.config], {
       ...DAEMON_ENV,
       MUSTER_NODE_DATA_DIR: n.dataDir,
+      // The workers stamp one file the checker reads, which a sandbox rightly keeps them from writing: the chaos
+      // suite judges leases and fencing; test/security/sandbox.test.ts judges the sandboxes.
+      MUSTER_NODE_SANDBOX: "none",
       HOME: this.dir,
     });
     n.proc = proc;
