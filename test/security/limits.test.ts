@@ -136,6 +136,8 @@ describe.each(kinds)("limits on %s", (kind) => {
       expect((await heartbeat(steady, [])).leaseMs).toBeGreaterThan(0);
       expect(Date.now() - started).toBeLessThan(5000);
     }
+    // ...before the flooder's own frames are all handled: it waits behind itself, not the others behind it.
+    expect(flooder.frames.some((f) => f.re === `flood-${FLOOD - 1}`)).toBe(false);
     await c.proc.waitFor(new RegExp(`"nodeId":"${flooderId}".*node socket paused`), 20_000);
     // Nothing the flooder sent is lost: its last frame is answered once the queue drains.
     await flooder.next((f) => f.re === `flood-${FLOOD - 1}`, 60_000);

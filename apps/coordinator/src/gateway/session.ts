@@ -1,5 +1,6 @@
 // One node's websocket session: validates every frame, processes them in order, answers each.
 import { randomUUID } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import type { ClaimOffer, ClaimRevoke, CoordinatorToNode as C2N, ErrorCode, Hello, MessageOf, NodeDesired, NodeState } from "@muster/protocol";
 import { CloseCode, CoordinatorToNode, decodeFrame, encodeFrame, MUSTER_VERSION, NodeToCoordinator, PROTOCOL_VERSION } from "@muster/protocol";
 import type { z } from "zod";
@@ -66,6 +67,9 @@ export class NodeSession implements OfferTarget {
       const raw = isBinary ? null : data.toString();
       this.#received();
       this.#queue = this.#queue
+        // Let other sockets' I/O in between two frames: with the embedded database a query never waits on I/O,
+        // so a chain of one node's frames would otherwise hold the event loop until it ran dry.
+        .then(() => setImmediate())
         .then(() => this.#handle(raw))
         .catch((err) => this.log.error({ err }, "frame handling failed"))
         .finally(() => this.#handled());
