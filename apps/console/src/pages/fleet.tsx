@@ -117,6 +117,12 @@ function NodeTable({ nodes }: { nodes: NodeView[] }) {
                 <div className="muted small">
                   {[n.hostname, n.os && n.arch ? `${n.os}/${n.arch}` : n.os].filter(Boolean).join(" · ") || n.id}
                 </div>
+                {n.sandbox && (
+                  <div className="muted small" data-sandbox={n.sandbox.mode}>
+                    sandbox {n.sandbox.mode}
+                    {n.sandbox.network === "none" ? ", no network" : ""}
+                  </div>
+                )}
               </td>
               <td data-label="State">
                 <StateBadge state={n.state} />
