@@ -76,9 +76,23 @@ export function lookupUser(name: string, env: NodeJS.ProcessEnv): WorkerUser | n
   return uid === null || gid === null ? null : { name, uid, gid };
 }
 
+/** Each part is probed when first read, so a node told `none` (or finding bwrap) runs no needless trial. */
 export function probeMachine(userName: string, env: NodeJS.ProcessEnv): MachineSandboxes {
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  return { bwrapProblem: probeBwrap(env), root, user: lookupUser(userName, env) };
+  const once = <T>(probe: () => T): (() => T) => {
+    let value: { v: T } | null = null;
+    return () => (value ??= { v: probe() }).v;
+  };
+  const bwrapProblem = once(() => probeBwrap(env));
+  const user = once(() => lookupUser(userName, env));
+  return {
+    get bwrapProblem() {
+      return bwrapProblem();
+    },
+    root: typeof process.getuid === "function" && process.getuid() === 0,
+    get user() {
+      return user();
+    },
+  };
 }
 
 /** The first executable `name` on PATH, or null. */
