@@ -102,6 +102,24 @@ function recordFleet() {
   writeFileSync(fleetFile, JSON.stringify(fleet) + "\n");
 }
 
+/**
+ * The local node sandboxes its workers the way it would anywhere (bwrap, else a dedicated user when root); on a
+ * machine with neither, the dev fleet still runs, with unsandboxed workers and a line saying how to fix that.
+ */
+async function devSandbox() {
+  const asked = process.env.MUSTER_NODE_SANDBOX;
+  if (asked) return { env: undefined, shown: asked };
+  const { chooseSandbox, probeMachine } = await import(join(root, "apps", "node", "dist", "sandbox", "choose.js"));
+  try {
+    const mode = chooseSandbox({ configured: undefined, network: "on", userName: "muster-worker", machine: probeMachine("muster-worker", process.env) });
+    return { env: undefined, shown: mode };
+  } catch (err) {
+    process.stderr.write(`muster dev fleet: ${err.message}\n`);
+    process.stderr.write("muster dev fleet: the local node runs its workers unsandboxed; install bubblewrap (apt-get install bubblewrap) to sandbox them\n");
+    return { env: "none", shown: "none" };
+  }
+}
+
 const children = new Set();
 function run(name, args, opts = {}) {
   // Own process group, so Ctrl-C reaches only us and we can stop the node before the coordinator.
@@ -186,8 +204,9 @@ const cliConfig = join(home, "cli.json");
 writeFileSync(cliConfig, JSON.stringify({ url, token }, null, 2) + "\n", { mode: 0o600 });
 chmodSync(cliConfig, 0o600);
 const nodeName = await ensureJoined(token);
+const sandbox = await devSandbox();
 node = run("node", [bin("node", "muster-node"), "start", "--config", nodeConfig], {
-  env: { ...logEnv, MUSTER_NODE_DATA_DIR: join(home, "node") },
+  env: { ...logEnv, MUSTER_NODE_DATA_DIR: join(home, "node"), ...(sandbox.env ? { MUSTER_NODE_SANDBOX: sandbox.env } : {}) },
 });
 node.on("exit", (code) => {
   if (!stopping) fail(`the local node stopped unexpectedly (code ${code})`);
@@ -199,7 +218,7 @@ say("  Muster dev fleet is running");
 say(`  console      ${url}/   (sign in with the admin token)`);
 say(`  admin token  ${token}`);
 say(`  API          ${url}/v1`);
-say(`  local node   ${nodeName}`);
+say(`  local node   ${nodeName} (workers sandboxed: ${sandbox.shown})`);
 say(`  data         ${home}`);
 say("");
 say("  In another terminal, from this directory:");
