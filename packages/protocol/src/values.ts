@@ -101,6 +101,17 @@ export const AgentName = z
 /** The agents whose machine-readable output nodes parse into messages, tool calls, results and cost. */
 export const AGENT_PRESETS = ["claude", "codex", "opencode", "pi"] as const;
 
+/**
+ * When each preset reports what it spent: as it goes (so a cost limit can stop it mid-run), only in its last line,
+ * or never (tokens without a price).
+ */
+export const AGENT_COST_REPORTING: Record<(typeof AGENT_PRESETS)[number], "running" | "final" | "none"> = {
+  claude: "final",
+  codex: "none",
+  opencode: "running",
+  pi: "running",
+};
+
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid id");
 /** The largest value a Postgres `integer` column holds: counters stored as int4 (seq, token, exit code) stop here. */
 export const INT4_MAX = 2_147_483_647;

@@ -96,6 +96,21 @@ describe("muster submit", () => {
   });
 });
 
+describe("muster submit --max-cost", () => {
+  it("warns when the agent cannot be stopped by its cost while it runs, and still submits", async () => {
+    for (const [agent, warning] of [
+      ["claude", "muster: warning: claude reports its cost only when it finishes: --max-cost fails the task then (reason budget) but cannot stop it sooner\n"],
+      ["codex", "muster: warning: codex reports no cost: --max-cost has no effect on it (use --timeout to bound it)\n"],
+      ["pi", ""],
+    ] as const) {
+      const io = fakeIo({ env: env() });
+      expect(await runCli(["submit", "--agent", agent, "--max-cost", "2", "--prompt", "x"], io)).toBe(0);
+      expect(io.out()).toBe("tsk_new\n");
+      expect(io.err()).toBe(warning);
+    }
+  });
+});
+
 describe("muster submit --wait", () => {
   function sequence(states: ReturnType<typeof taskView>[]): void {
     let i = 0;

@@ -1,7 +1,7 @@
 // `muster submit`: queue a task; print its id (or, with --wait, wait and exit by its outcome).
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CliSubmitOutput, TaskView } from "@muster/protocol";
+import { AGENT_COST_REPORTING, CliSubmitOutput, TaskView } from "@muster/protocol";
 import type { Command } from "commander";
 import { type ApiClient, seg } from "../client.js";
 import { taskOutcome } from "../format/tasks.js";
@@ -82,6 +82,8 @@ async function submitTask(ctx: Ctx, cmd: Command, argv: string[], opts: SubmitOp
   const body = buildCreateTask(opts, argv, prompt, io.env);
   const client = await connect(ctx, cmd);
   const created = await client.post("/v1/tasks", body, TaskView);
+  const costWarning = maxCostWarning(body);
+  if (costWarning) writeLine(io.stderr, `muster: warning: ${costWarning}`);
   if (!opts.wait && !opts.follow) {
     if (opts.json) writeJson(io.stdout, CliSubmitOutput, created);
     else writeLine(io.stdout, created.id);
@@ -92,6 +94,16 @@ async function submitTask(ctx: Ctx, cmd: Command, argv: string[], opts: SubmitOp
   if (opts.json) writeJson(io.stdout, CliSubmitOutput, final);
   else writeLine(io.stderr, `${final.id} ${taskOutcome(final)}`);
   ctx.exitCode = final.state === "succeeded" ? 0 : 1;
+}
+
+/** What --max-cost can and cannot do for an agent that does not report its spend as it goes. */
+export function maxCostWarning(body: { agent: string; maxCostUsd?: number | undefined }): string | null {
+  if (body.maxCostUsd === undefined || !isPreset(body.agent)) return null;
+  const reporting = AGENT_COST_REPORTING[body.agent as keyof typeof AGENT_COST_REPORTING];
+  if (reporting === "final")
+    return `${body.agent} reports its cost only when it finishes: --max-cost fails the task then (reason budget) but cannot stop it sooner`;
+  if (reporting === "none") return `${body.agent} reports no cost: --max-cost has no effect on it (use --timeout to bound it)`;
+  return null;
 }
 
 /** Polls until the task ends, saying on stderr why it waits whenever that appears or changes. */
