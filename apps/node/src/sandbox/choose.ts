@@ -67,7 +67,9 @@ export function probeBwrap(env: NodeJS.ProcessEnv): string | null {
 /** The user's uid and primary gid, from the system's user database. */
 export function lookupUser(name: string, env: NodeJS.ProcessEnv): WorkerUser | null {
   const id = (flag: string) => {
-    const run = spawnSync("id", [flag, name], { env, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 10_000 });
+    // The daemon's PATH may be a worker's idea of one; `id` lives in the system's own bin dirs.
+    const path = [env.PATH, "/usr/bin", "/bin"].filter(Boolean).join(delimiter);
+    const run = spawnSync("id", [flag, name], { env: { ...env, PATH: path }, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 10_000 });
     const value = Number(run.stdout?.trim());
     return run.status === 0 && Number.isInteger(value) ? value : null;
   };
