@@ -40,6 +40,7 @@ const COMMANDS: Record<string, Loader> = {
   journal: () => import("./commands/journal.js"),
   doctor: () => import("./commands/doctor.js"),
   completion: () => import("./commands/completion.js"),
+  __complete: () => import("./commands/_complete.js"),
 };
 
 /** Commands that need every other command registered (the completion script lists them all). */
