@@ -108,6 +108,11 @@ describe("muster task", () => {
     expect(await runCli(["task", "tsk_2"], io)).toBe(0);
     const out = io.out();
     expect(out).toContain("state:       failed: exit code 3\n");
+    const said = taskDetail({ ...detail, id: "tsk_3", message: "exited with code 3: Invalid API key · Please run /login" });
+    fake.on("GET /v1/tasks/tsk_3", { body: said });
+    const io3 = fakeIo({ env: env() });
+    expect(await runCli(["task", "tsk_3"], io3)).toBe(0);
+    expect(io3.out()).toContain("state:       failed: exit code 3, Invalid API key · Please run /login\n");
     expect(out).toContain("command:     make test\n");
     expect(out).toContain("timeout:     1h\n");
     expect(out).toContain("attempts:    2 of 3\n");

@@ -38,8 +38,9 @@ export function taskOutcome(t: Pick<TaskView, "state" | "exitCode" | "reason" | 
   const parts: string[] = [];
   if (t.reason && t.reason !== "exit_code" && t.reason !== t.state) parts.push(t.reason);
   if (t.exitCode !== null) parts.push(`exit code ${t.exitCode}`);
-  // For a plain non-zero exit the message only repeats the code.
-  if (t.message && t.reason !== "exit_code") parts.push(truncate(t.message, 200));
+  // For a plain non-zero exit the message only repeats the code; an agent's own words after it are worth showing.
+  const said = t.reason === "exit_code" ? t.message?.replace(/^exited with code -?\d+(: )?/, "") : t.message;
+  if (said) parts.push(truncate(said, 200));
   return parts.length ? `${t.state}: ${parts.join(", ")}` : t.state;
 }
 

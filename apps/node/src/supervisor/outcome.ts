@@ -22,6 +22,8 @@ export type WorkerEnd =
       budget?: BudgetCrossing;
       /** The idle timeout that ran out (stoppedBy stuck). */
       idleMs?: number;
+      /** What the agent itself said went wrong (a parsed summary that reports failure). */
+      agentError?: string;
     }
   | { kind: "spawn_failed"; message: string };
 
@@ -64,7 +66,12 @@ function processOutcome(end: WorkerEnd, timeoutMs: number): ProcessOutcome {
       break;
   }
   if (exitCode === 0) return { status: "succeeded", ...base, reason: null, message: null };
-  if (exitCode !== null) return { status: "failed", ...base, reason: "exit_code", message: `exited with code ${exitCode}` };
+  if (exitCode !== null) {
+    // The agent's own account of what went wrong says more than its exit code.
+    const said = end.agentError?.replace(/\s+/g, " ").trim();
+    const message = said ? `exited with code ${exitCode}: ${said}`.slice(0, 4000) : `exited with code ${exitCode}`;
+    return { status: "failed", ...base, reason: "exit_code", message };
+  }
   return { status: "failed", ...base, reason: "signal", message: `killed by ${signal ?? "a signal"}` };
 }
 

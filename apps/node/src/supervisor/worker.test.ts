@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import type { ClaimRecord } from "@muster/protocol";
+import { type ClaimRecord, formatDuration } from "@muster/protocol";
 import { createOutputParser } from "../agents/parsers/index.js";
 import { expectedWithParsed, withoutStamp } from "../agents/parsers/transcript.fake.js";
 import { claimOutcome } from "./outcome.js";
@@ -59,6 +59,18 @@ describe("worker process", () => {
       message: "exited with code 3",
       workspace: null,
       verify: null,
+    });
+  });
+
+  it("puts the agent's own account of its failure in the outcome, after the exit code", async () => {
+    const line = JSON.stringify({ type: "result", subtype: "success", is_error: true, result: "Invalid API key · Please run /login" });
+    const script = `console.log(${JSON.stringify(line)}); process.exit(1)`;
+    const end = await run([NODE, "-e", script], { parser: createOutputParser("claude") }).worker.ended;
+    expect(claimOutcome(end, 1000)).toMatchObject({
+      status: "failed",
+      exitCode: 1,
+      reason: "exit_code",
+      message: "exited with code 1: Invalid API key · Please run /login",
     });
   });
 
@@ -198,16 +210,17 @@ describe("splitText", () => {
 
 describe("worker limits", () => {
   it("stops a worker that prints nothing for the idle timeout, as stuck", async () => {
-    const { worker, records } = run([NODE, "-e", "console.log('one'); setInterval(() => {}, 1000)"], { idleTimeoutMs: 300, killGraceMs: 200 });
+    const { worker, records } = run(["sh", "-c", "echo one; exec sleep 30"], { idleTimeoutMs: 1000, killGraceMs: 200 });
     const end = await worker.ended;
-    expect(end).toMatchObject({ kind: "exited", stoppedBy: "stuck", signal: "SIGTERM", idleMs: 300 });
-    expect(claimOutcome(end, 10_000)).toMatchObject({ status: "failed", reason: "stuck", message: "no output for 300ms" });
+    expect(end).toMatchObject({ kind: "exited", stoppedBy: "stuck", signal: "SIGTERM", idleMs: 1000 });
+    expect(claimOutcome(end, 10_000)).toMatchObject({ status: "failed", reason: "stuck", message: `no output for ${formatDuration(1000)}` });
     expect(records.map((r) => r.kind)).toEqual(["started", "log"]);
   });
 
   it("lets a worker that keeps talking run past the idle timeout", async () => {
-    const script = "let n = 0; const t = setInterval(() => { console.log(n); if (++n === 8) clearInterval(t); }, 100)";
-    const end = await run([NODE, "-e", script], { idleTimeoutMs: 400 }).worker.ended;
+    // A shell starts at once even on a loaded machine; it talks every 0.1 s for twice the idle timeout.
+    const script = "i=0; while [ $i -lt 20 ]; do echo $i; sleep 0.1; i=$((i+1)); done";
+    const end = await run(["sh", "-c", script], { idleTimeoutMs: 1000 }).worker.ended;
     expect(end).toMatchObject({ exitCode: 0, stoppedBy: null });
   });
 

@@ -92,6 +92,8 @@ interface OutputSinks {
   parser: AgentOutputParser | undefined;
   outputCap: OutputCap | undefined;
   costReported(usd: number): void;
+  /** The agent's own closing words when it says it failed (its summary record). */
+  failureSaid(text: string): void;
   /** Any output at all, kept or not. */
   heard(): void;
 }
@@ -101,12 +103,13 @@ interface OutputSinks {
  * to call once the output has ended: a last line without a newline is parsed then.
  */
 function recordOutput(child: ResultPromise, sinks: OutputSinks): (how: ProcessEnd) => void {
-  const { emit, maxLogText, parser, outputCap, costReported, heard } = sinks;
+  const { emit, maxLogText, parser, outputCap, costReported, failureSaid, heard } = sinks;
   const lines = new LineAssembler();
   const emitParsed = (records: ParsedRecord[]) => {
     for (const record of records) {
       emit(record);
       if (record.kind === "cost") costReported(record.usd);
+      if (record.kind === "summary" && !record.ok && record.text.trim() !== "") failureSaid(record.text);
     }
   };
   for (const stream of ["stdout", "stderr"] as const) {
@@ -182,7 +185,11 @@ export function startWorker(opts: WorkerOptions): Worker {
   const heard = () => {
     if (stoppedBy === null && !exited) idleTimer?.refresh();
   };
-  const outputEnded = recordOutput(child, { emit, maxLogText, parser, outputCap, costReported, heard });
+  let agentError: string | undefined;
+  const failureSaid = (text: string) => {
+    agentError = text;
+  };
+  const outputEnded = recordOutput(child, { emit, maxLogText, parser, outputCap, costReported, failureSaid, heard });
   const timeoutTimer = pid === undefined ? undefined : setTimeout(() => stop("timeout"), timeoutMs);
   // A worker never leaves processes behind: what is still in its group when the leader exits dies too.
   child.on("exit", () => {
@@ -202,7 +209,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     // A crossing read only after the process exited still fails the claim: the money was spent all the same.
     const cause = stoppedBy ?? (budget ? "budget" : null);
     const stuck = cause === "stuck" && idleTimeoutMs !== null ? { idleMs: idleTimeoutMs } : {};
-    return { kind: "exited", exitCode, signal, stoppedBy: cause, ...(budget ? { budget } : {}), ...stuck };
+    const said = agentError !== undefined ? { agentError } : {};
+    return { kind: "exited", exitCode, signal, stoppedBy: cause, ...(budget ? { budget } : {}), ...stuck, ...said };
   });
   return { pid, stop, ended };
 }
