@@ -181,6 +181,18 @@ describe.each(MODES)("sandbox %s", (mode) => {
     await eventually(() => (left().length === 0 ? true : undefined), 15_000, () => `no process of claim ${claimId} left (${left().join(",")})`);
   }, 120_000);
 
+  if (mode === "none") {
+    it("refuses to start, in one line, when the sandbox asked for cannot be had", async () => {
+      const other = { ...node, name: "refused", dataDir: join(dir.path, "refused-data") };
+      const refused = startNode(other, { MUSTER_NODE_SANDBOX: "bwrap", PATH: "/nonexistent" });
+      expect((await refused.proc.exited).code).toBe(2);
+      expect(refused.proc.lines).toContain("muster-node: sandbox bwrap does not work here: bwrap is not on PATH");
+      const bad = startNode(other, { MUSTER_NODE_SANDBOX: "jail" });
+      expect((await bad.proc.exited).code).toBe(2);
+      expect(bad.proc.lines).toContain('muster-node: MUSTER_NODE_SANDBOX must be bwrap, user or none, not "jail"');
+    }, 60_000);
+  }
+
   if (mode === "bwrap") {
     it("runs a task with network none without any network, and the same task without it with", async () => {
       const port = new URL(c.url).port;
