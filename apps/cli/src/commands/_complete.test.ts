@@ -11,7 +11,7 @@ const env = () => ({ MUSTER_URL: fake.url, MUSTER_TOKEN: "mat_t" });
 
 const nodes = [
   nodeView(),
-  nodeView({ id: "nod_2", name: "gpu-2", agents: [{ name: "codex", kind: "preset", version: null }, { name: "exec", kind: "exec", version: null }] }),
+  nodeView({ id: "nod_2", name: "gpu-2", agents: [{ ...nodeView().agents[1]!, name: "codex" }, nodeView().agents[0]!] }),
   nodeView({ id: "nod_3", name: "cpu-1", agents: [] }),
 ];
 
