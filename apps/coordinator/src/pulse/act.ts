@@ -9,7 +9,8 @@ import { asks, decisions } from "../store/schema.js";
 import { failBeat, type BeatOptions } from "./decide.js";
 import { gateReason } from "./gates.js";
 import { noEffects, performMove, type MoveEffects } from "./moves.js";
-import { appendJournal, readPulse } from "./store.js";
+import { appendJournal, readPulse, updatePulse } from "./store.js";
+import { hashAfterMove } from "./world.js";
 
 export type ActOutcome =
   | { kind: "done"; effects: MoveEffects }
@@ -43,6 +44,9 @@ export async function actOn(tx: Tx, decisionId: string, now: Date, gates: readon
       .set({ state: "done", doneAt: now, resultTaskId: effects.submitted[0] ?? effects.cancelled ?? effects.tell?.taskId ?? null })
       .where(eq(decisions.id, decision.id));
     await appendJournal(tx, "move", `${move.move}: ${move.journal}`, decision.id, now);
+    const state = await readPulse(tx, true);
+    // Only when no failure since made the pulse forget its hash (it must decide again then).
+    if (state.lastHash !== null) await updatePulse(tx, { lastHash: await hashAfterMove(tx, state, now) }, now);
     return { kind: "done", effects };
   } catch (err) {
     if (!(err instanceof MusterError)) throw err;

@@ -33,12 +33,7 @@ export async function readWorld(tx: Tx, state: PulseStateRow, now: Date, extraCh
     if (r) signals[s.name] = r.signal;
   }
   const workers = await readWorkers(tx, now);
-  const world: World = {
-    playbook: playbook?.text ?? "",
-    goals,
-    signals,
-    workers: Object.fromEntries(workers.map((w) => [w.id, isTerminalTaskState(w.state as TaskState) ? `done:${w.state}` : "live"])),
-  };
+  const world: World = { playbook: playbook?.text ?? "", goals, signals, workers: workerStates(workers) };
   const readings: PromptReading[] = sensorRows.map((s) => {
     const r = last.get(s.name);
     return {
@@ -74,6 +69,20 @@ export async function readWorld(tx: Tx, state: PulseStateRow, now: Date, extraCh
       changed,
     },
   };
+}
+
+const workerStates = (workers: readonly PromptWorker[]) =>
+  Object.fromEntries(workers.map((w) => [w.id, isTerminalTaskState(w.state as TaskState) ? `done:${w.state}` : "live"]));
+
+/**
+ * The hash of the world right after a move, with the signals the decision saw: what the move itself changed
+ * (a goal it wrote, a worker it started) does not wake the pulse again, while a sensor that changed meanwhile does.
+ */
+export async function hashAfterMove(tx: Tx, state: PulseStateRow, now: Date): Promise<string> {
+  const playbook = await latestPlaybook(tx);
+  const goals = (await activeGoals(tx)).map((g) => ({ id: g.id, text: g.text }));
+  const workers = await readWorkers(tx, now);
+  return worldHash({ playbook: playbook?.text ?? "", goals, signals: state.lastSignals, workers: workerStates(workers) });
 }
 
 type WorkerInfo = PromptWorker & { finishedAt: Date | null };
