@@ -1,4 +1,4 @@
-// The generated completion scripts in the real shells: each parses, and bash and fish complete a node name by
+// The generated completion scripts in the real shells: each parses, and each completes a node name by
 // running the built `muster __complete` against a coordinator. A shell that is not installed is skipped, except
 // in CI (where .ci/run installs them all), so a missing shell never passes unnoticed there.
 import { execFile, execFileSync } from "node:child_process";
@@ -106,6 +106,25 @@ describe("the completion scripts in their shells", () => {
     const viaConfig = await bashComplete(["muster", "--config", config, "nodes", "cordon", "c"], {});
     expect(viaConfig).toEqual({ code: 0, stdout: "cpu-1\n", stderr: "" });
     expect(await bashComplete(["muster", "nodes", "cordon", "c"], {})).toEqual({ code: 0, stdout: "\n", stderr: "" });
+  }, 60_000);
+
+  // Outside a completion widget, zsh's completion builtins are stood in for by functions printing what they get.
+  const ZSH_DRIVER = [
+    "compdef() { :; }",
+    'compadd() { [[ $1 == -a ]] && print -rl -- "${(@P)2}"; }',
+    '_describe() { print -rl -- "${(@P)4}"; }',
+    '_files() { print -r -- "<files>"; }',
+    'source "$1"; shift',
+    'words=("$@"); CURRENT=$#; PREFIX="${words[CURRENT]}"',
+    "_muster",
+  ].join("\n");
+
+  it.skipIf(missing("zsh"))("zsh completes node names from the coordinator", async () => {
+    const complete = (...words: string[]) => run("zsh", ["-c", ZSH_DRIVER, "zsh", scripts.zsh!, ...words], signedIn());
+    expect(await complete("muster", "nodes", "drain", "gp")).toEqual({ code: 0, stdout: "gpu-1\n", stderr: "" });
+    expect((await complete("muster", "submit", "--agent", "")).stdout).toBe("exec\nclaude\n");
+    expect((await complete("muster", "nodes", "")).stdout).toMatch(/^ls:list every node/);
+    expect((await complete("muster", "--config", "")).stdout).toBe("<files>\n");
   }, 60_000);
 
   it.skipIf(missing("fish"))("fish completes node names from the coordinator", async () => {
