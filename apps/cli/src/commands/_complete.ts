@@ -5,7 +5,7 @@
 import { AskList, NodeList, TaskList } from "@muster/protocol";
 import { Argument, type Command, type Option } from "commander";
 import type { ApiClient } from "../client.js";
-import { connect, type Ctx } from "./_context.js";
+import { connect, type Ctx, examples } from "./_context.js";
 
 export const COMPLETE_COMMAND = "__complete";
 
@@ -57,6 +57,7 @@ export function register(program: Command, ctx: Ctx): void {
     .description("print the values that complete a word, one per line (used by the completion scripts)")
     .addArgument(new Argument("<kind>", "what to complete").choices(VALUE_KINDS))
     .argument("[prefix]", "only values starting with this", "")
+    .addHelpText("after", examples("muster __complete nodes gpu", "muster __complete tasks"))
     .action(async (kind: ValueKind, prefix: string, _opts: unknown, cmd: Command) => {
       let values: string[];
       try {

@@ -178,6 +178,7 @@ function bashScript(input: ScriptInput): string {
     ...commandCases(input.root, assign).map((l) => `  ${l}`),
     "  fi",
     '  if [[ -n $kind && $cur != -* ]]; then',
+    "    compopt +o default 2>/dev/null   # no file names in place of values the coordinator did not give",
     `    COMPREPLY=($(compgen -W "$(muster "\${globals[@]}" ${COMPLETE_COMMAND} "$kind" "$cur" 2>/dev/null)" -- "$cur"))`,
     "    return",
     "  fi",
