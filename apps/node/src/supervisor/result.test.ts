@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +22,15 @@ describe("readClaimResult", () => {
     await writeFile(join(dir, "result.json"), '{"a":1}{"b":2}');
     const result = await readClaimResult(join(dir, "result.json"));
     expect(result).toMatchObject({ error: expect.stringContaining("not valid JSON") });
+  });
+
+  it("never follows a symlink the worker planted to a file of the node's", async () => {
+    await writeFile(join(dir, "node.json"), '{"privateKey":"secret"}');
+    await symlink(join(dir, "node.json"), join(dir, "result.json"));
+    expect(await readClaimResult(join(dir, "result.json"))).toEqual({ error: "the result file is a symlink" });
+    await mkdir(join(dir, "work"));
+    await symlink(dir, join(dir, "work", ".muster"));
+    expect(await readClaimResult(join(dir, "work", ".muster", "node.json"))).toEqual({ error: "the result file's directory is a symlink" });
   });
 
   it("turns a file over the cap into an error note without reading it", async () => {
