@@ -11,6 +11,8 @@ import { BIN } from "../harness/paths.js";
 import { disposeCoordinator, startCoordinator, startCoordinatorAgain, tempDir, type CoordinatorHandle } from "../harness/processes.js";
 
 const kinds = await databaseKinds();
+/** These tests restart the coordinator twice; the embedded database takes a while to open on a busy machine. */
+const RESTARTS_MS = 180_000;
 const ADMIN = "mat_sessionsecretadmin_0123456789abcdefghij";
 
 /** Runs SQL on the coordinator's database; PGlite only while no coordinator holds it. */
@@ -58,7 +60,7 @@ describe.each(kinds)("console session key on %s", (kind) => {
     await c.stop();
     expect(await query(c.db, c.dataDir, "select key from settings where key = 'session_secret'")).toEqual([]);
     c = await startCoordinatorAgain(c);
-  });
+  }, RESTARTS_MS);
 
   it("keeps sessions across a restart, and ends them all when the key is rotated", async () => {
     const cookie = await signIn(c);
@@ -74,7 +76,7 @@ describe.each(kinds)("console session key on %s", (kind) => {
     c = await startCoordinatorAgain(c);
     expect(await statusWith(c, cookie)).toBe(401);
     expect(await statusWith(c, await signIn(c))).toBe(200);
-  });
+  }, RESTARTS_MS);
 
   it("refuses to rotate a key that comes from MUSTER_SESSION_SECRET, and to start with a short one", async () => {
     const res = await runBin(BIN.coordinator, ["rotate-session-secret", "--data-dir", c.dataDir], { MUSTER_SESSION_SECRET: "s".repeat(40) });
