@@ -133,5 +133,9 @@ describe("the completion scripts in their shells", () => {
     expect(drain).toEqual({ code: 0, stdout: "gpu-1\n", stderr: "" });
     expect((await complete("muster tasks --node c")).stdout).toBe("cpu-1\n");
     expect((await complete("muster nod")).stdout).toMatch(/^nodes\t/);
+    const config = join(dir, "fish-cli.json");
+    await writeFile(config, JSON.stringify({ url: fake.url, token: "mat_t" }));
+    const viaConfig = await run("fish", ["-c", "source $argv[1]; complete -C $argv[2]", scripts.fish!, `muster --config ${config} nodes cordon c`]);
+    expect(viaConfig).toEqual({ code: 0, stdout: "cpu-1\n", stderr: "" });
   }, 60_000);
 });
