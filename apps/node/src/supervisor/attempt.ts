@@ -1,6 +1,7 @@
 // One attempt of a claim from start to result: its work dir (a git worktree for a repository), the agent,
 // the approval gates, the verify step, and what the attempt changed.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ClaimOutcome, VerifyResult } from "@muster/protocol";
 import type { AgentEntry, AgentRun } from "../agents/catalog.js";
@@ -88,7 +89,10 @@ async function prepareWorkdir(ctx: AttemptContext, { task, workdir, promptFile }
   else await mkdir(workdir, { recursive: true });
   // Always there, so a worker can write its result file beside the prompt.
   await mkdir(dirname(promptFile), { recursive: true });
-  if (task.prompt !== null) await writeFile(promptFile, task.prompt, { mode: 0o600 });
+  // A repository may hold a .muster symlink: the daemon must not write through it to anywhere else.
+  if (!(await lstat(dirname(promptFile))).isDirectory()) throw new WorkspaceError(`${dirname(promptFile)} is not a directory`);
+  if (task.prompt !== null)
+    await writeFile(promptFile, task.prompt, { mode: 0o600, flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
   await ctx.agent.prepare?.({ task, workdir, promptFile });
   return prepared;
 }
