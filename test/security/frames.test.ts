@@ -52,14 +52,15 @@ describe.each(kinds)("node frames on %s", (kind) => {
     expect((await s!.closed).code).toBe(1009);
   });
 
-  it.each([
+  const overflows: [string, (cl: RunningClaim) => [string, object]][] = [
     ["a seq past int4", (cl: RunningClaim) => ["claim.events", { ...ref(cl), records: [{ seq: 2 ** 31, ts: Date.now(), kind: "log", stream: "stdout", text: "overflow-seq\n" }] }]],
     ["a record time past year 9999", (cl: RunningClaim) => ["claim.events", { ...ref(cl), records: [{ seq: cl.seq + 1, ts: 9e15, kind: "log", stream: "stdout", text: "overflow-ts\n" }] }]],
     ["an exit code past int4", (cl: RunningClaim) => ["claim.done", { ...ref(cl), lastSeq: cl.seq, outcome: { ...outcome, exitCode: 2 ** 40 }, finishedAt: Date.now() }]],
     ["a finish time past year 9999", (cl: RunningClaim) => ["claim.done", { ...ref(cl), lastSeq: cl.seq, outcome, finishedAt: 9e15 }]],
     ["a token past int4", (cl: RunningClaim) => ["claim.done", { ...ref(cl), token: 2 ** 31, lastSeq: cl.seq, outcome, finishedAt: Date.now() }]],
     ["a heartbeat's lastSeq past int4", (cl: RunningClaim) => ["heartbeat", { claims: [report(cl, { lastSeq: 2 ** 31 })], capacity: 2 }]],
-  ] as const)("refuses %s with invalid_payload and stores nothing", async (_what, frame) => {
+  ];
+  it.each(overflows)("refuses %s with invalid_payload and stores nothing", async (_what, frame) => {
     const claim = await runningClaim(c, ws, "f");
     const [type, payload] = frame(claim);
     const res = await reply(type, payload);
