@@ -63,7 +63,8 @@ function reaperOf(daemonPid: number): number | undefined {
 describe.skipIf(process.platform !== "linux")("daemon process", () => {
   it("leaves no worker behind when SIGKILLed, and reports the claim interrupted when started again", { timeout: 60_000 }, async () => {
     const first = startDaemon();
-    await coord.welcome();
+    // A daemon process under vite-node takes seconds to start on a loaded machine.
+    await coord.welcome(50, { helloTimeoutMs: 30_000 });
     coord.send("claim.offer", offer(1, ["sleep", "30"]), { id: "o1" });
     await coord.take("claim.accept", 20_000);
     const events = await coord.take("claim.events", 20_000);
@@ -81,7 +82,7 @@ describe.skipIf(process.platform !== "linux")("daemon process", () => {
 
     coord.inbox.length = 0;
     const second = startDaemon();
-    const hello = await coord.welcome(50);
+    const hello = await coord.welcome(50, { helloTimeoutMs: 30_000 });
     expect(hello.payload.claims).toEqual([{ ...ref(1), phase: "interrupted", lastSeq: 1, waitingAsks: [], tellsReceived: [] }]);
     const done = await coord.take("claim.done", 20_000);
     expect(done.payload).toMatchObject({ ...ref(1), lastSeq: 1, outcome: { status: "failed", reason: "interrupted" } });

@@ -70,8 +70,8 @@ export class FakeCoordinator {
   }
 
   /** Accepts a fresh connection: takes its hello, answers welcome and the reconciling heartbeat.ack. */
-  async welcome(heartbeatIntervalMs = 50, { leaseMs = 5000, leaseGraceMs = 1000 } = {}): Promise<Of<"hello">> {
-    const hello = await this.take("hello");
+  async welcome(heartbeatIntervalMs = 50, { leaseMs = 5000, leaseGraceMs = 1000, helloTimeoutMs = 5000 } = {}): Promise<Of<"hello">> {
+    const hello = await this.take("hello", helloTimeoutMs);
     this.send(
       "welcome",
       {
