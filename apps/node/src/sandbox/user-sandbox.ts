@@ -41,6 +41,8 @@ export class UserSandbox implements WorkerSandbox {
       if (!(await searchable(dir, user)))
         throw new SandboxError(`sandbox user: ${user.name} cannot pass ${dir} on the way to the data dir ${dataDir}; chmod o+x it or move the data dir`);
     await mkdir(join(dataDir, "work"), { recursive: true });
+    // Links to the sockets of a daemon that died (its sockets went with <dataDir>/s).
+    await rm(join(dataDir, "s-w"), { recursive: true, force: true });
     for (const [dir, mode] of [[dataDir, 0o711], [join(dataDir, "work"), 0o711], [join(dataDir, "bin"), 0o755], [join(dataDir, "claims"), 0o700]] as const)
       await chmod(dir, mode).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== "ENOENT") throw err;
