@@ -196,21 +196,17 @@ describe.each(kinds)("the pulse on %s", (kind) => {
     const two = await changeWorld(["failed"]);
     expect(two.error).toMatch(/2 moves; exactly one is allowed/);
     nextMove("not json at all");
-    const garbage = await eventually(async () => {
-      const d = (await decisions())[0];
-      return d.id !== two.id && d.state === "failed" ? d : undefined;
-    }, 20_000, "the beat after the backoff");
+    const failedWith = (re: RegExp, what: string) =>
+      eventually(async () => (await decisions()).find((d) => d.state === "failed" && re.test(d.error ?? "")), 30_000, what);
+    const garbage = await failedWith(/not valid JSON/, "the beat after the backoff");
     expect(garbage.error).toMatch(/not valid JSON/);
     const journal = await musterJson(c, dir.path, "journal", "--limit", "200");
     expect(journal.entries.some((e: any) => e.kind === "failure" && e.text.includes("exactly one is allowed"))).toBe(true);
     nextMove({ move: "kill_worker", id: "nobody", journal: "stop it" });
-    const unknown = await eventually(async () => {
-      const d = (await decisions())[0];
-      return d.id !== garbage.id && d.state === "failed" ? d : undefined;
-    }, 20_000, "the move naming an unknown worker");
+    const unknown = await failedWith(/no worker nobody/, "the move naming an unknown worker");
     expect(unknown.error).toMatch(/no worker nobody/);
     nextMove({ move: "noop", journal: "calm again" });
-    await eventually(async () => ((await decisions())[0].state === "done" ? true : undefined), 20_000, "a good beat after the failures");
+    await eventually(async () => ((await decisions())[0].state === "done" ? true : undefined), 30_000, "a good beat after the failures");
     expect(await lastPrompt()).toContain("no worker nobody");
   });
 
