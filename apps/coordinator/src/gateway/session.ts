@@ -165,9 +165,9 @@ export class NodeSession implements OfferTarget {
     try {
       await this.#apply(msg);
     } catch (err) {
-      // Whatever went wrong, the node hears about it and the socket loop carries on; transactions rolled back.
+      // Whatever went wrong, the node hears about it and the socket loop carries on; a failed transaction stored nothing.
       this.log.error({ err, type: msg.type, id: msg.id }, "frame could not be applied");
-      this.send("error", { code: "internal", message: `the coordinator could not apply ${msg.type}; nothing of it was stored` }, msg.id ? { re: msg.id } : {});
+      this.send("error", { code: "internal", message: `the coordinator could not apply ${msg.type}` }, msg.id ? { re: msg.id } : {});
     }
   }
 
