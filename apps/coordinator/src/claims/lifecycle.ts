@@ -54,6 +54,18 @@ export async function acceptClaim(
  * Stores a batch of records idempotently; returns the seq up to which every record is now stored, and `fromSeq`,
  * the first seq this batch made contiguous.
  */
+/**
+ * Postgres keeps no U+0000 in text or jsonb, and a worker may print one: it becomes U+FFFD, like any other byte
+ * that is not text, rather than a frame that can never be stored.
+ */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return (value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  return value;
+}
+
 export async function storeRecords(
   db: Db,
   nodeId: string,
@@ -64,7 +76,7 @@ export async function storeRecords(
     const cur = await lockCurrentClaim(tx, msg, nodeId);
     if (!cur) return stale(msg);
     const { claim, task } = cur;
-    const fresh = msg.records.filter((r) => r.seq > claim.lastSeq);
+    const fresh = msg.records.filter((r) => r.seq > claim.lastSeq).map(withoutNul);
     if (fresh.length > 0) {
       await tx
         .insert(claimRecords)
@@ -153,7 +165,7 @@ export async function finishClaim(
     }
     const { claim, task } = cur;
     if (msg.lastSeq > claim.lastSeq) return { ok: true, value: { stored: false, seq: claim.lastSeq } };
-    const o = msg.outcome;
+    const o = withoutNul(msg.outcome);
     const finishedAt = new Date(msg.finishedAt);
     await tx
       .update(claims)
