@@ -17,8 +17,8 @@ const PULSE_TIMINGS = {
   MUSTER_PULSE_BACKOFF: "300ms",
   MUSTER_PULSE_BACKOFF_MAX: "1s",
   // Decide tasks start node processes; on a busy machine the shortest leases lapse under them.
-  MUSTER_LEASE: "6s",
-  MUSTER_LEASE_GRACE: "2s",
+  MUSTER_LEASE: "15s",
+  MUSTER_LEASE_GRACE: "5s",
 };
 
 const DECIDER = `
@@ -37,7 +37,11 @@ describe.each(kinds)("the pulse on %s", (kind) => {
   const path = (name: string) => join(shared, name);
   let worldVersion = 0;
 
-  const decisions = async () => (await api<{ decisions: any[] }>(c, "GET", "/v1/pulse/decisions?limit=500")).body.decisions;
+  // A decide task the fleet lost (a lapsed lease on an overloaded machine) is a failed beat the pulse retries
+  // after its backoff; it is not a decision the decider made, so the counts below leave it out.
+  const lostByFleet = (d: any) => d.state === "failed" && /^the decide task (failed|cancelled)/.test(d.error ?? "");
+
+  const decisions = async () => (await api<{ decisions: any[] }>(c, "GET", "/v1/pulse/decisions?limit=500")).body.decisions.filter((d: any) => !lostByFleet(d));
   const promptOf = async (id: string) => (await api<{ prompt: string }>(c, "GET", `/v1/pulse/decisions/${id}`)).body.prompt;
   const lastPrompt = async () => promptOf((await decisions())[0].id);
   const status = async () => musterJson(c, dir.path, "pulse", "status");
@@ -115,6 +119,8 @@ describe.each(kinds)("the pulse on %s", (kind) => {
       return d?.state === "done" && (await promptOf(d.id)).includes('signal {"version":0}') ? d : undefined;
     }, 40_000, "a decision that saw the world");
     const settled = (await decisions()).length;
+    const decideTasks = async () => (await musterJson(c, dir.path, "tasks", "--limit", "500")).tasks.filter((t: any) => t.name === "pulse decide").length;
+    const decidesBefore = await decideTasks();
     const readingAt = (await musterJson(c, dir.path, "sensor", "show", "world")).last.takenAt;
     // Three more readings and beats of an unchanged world.
     await eventually(async () => {
@@ -122,8 +128,7 @@ describe.each(kinds)("the pulse on %s", (kind) => {
       return Date.parse(s.last.takenAt) > Date.parse(readingAt) + 2500 ? s : undefined;
     }, 30_000, "three more readings");
     expect((await decisions()).length).toBe(settled);
-    const decideTasks = (await musterJson(c, dir.path, "tasks", "--limit", "500")).tasks.filter((t: any) => t.name === "pulse decide");
-    expect(decideTasks).toHaveLength(settled);
+    expect(await decideTasks()).toBe(decidesBefore);
     const broken = await musterJson(c, dir.path, "sensor", "show", "broken");
     expect(broken.last).toMatchObject({ ok: false, error: expect.stringContaining("did not print one JSON object") });
     expect(await lastPrompt()).toContain("broken: FAILED");
@@ -212,6 +217,7 @@ describe.each(kinds)("the pulse on %s", (kind) => {
 
   it("stops deciding at the decide budget and says so", async () => {
     const used = (await status()).decidesLastHour;
+    const moves = (await decisions()).length;
     await musterJson(c, dir.path, "pulse", "configure", "--max-decides-per-hour", String(used + 1));
     await changeWorld();
     worldVersion += 1;
@@ -221,11 +227,11 @@ describe.each(kinds)("the pulse on %s", (kind) => {
       return st.phase === "waiting_budget" ? st : undefined;
     }, 20_000, "the pulse to wait on its budget");
     expect(s.decidesLastHour).toBe(used + 1);
-    expect((await decisions()).length).toBe(used + 1);
+    expect((await decisions()).length).toBe(moves + 1);
     const journal = await musterJson(c, dir.path, "journal");
     expect(journal.entries.some((e: any) => e.text.startsWith("decide budget spent"))).toBe(true);
     await musterJson(c, dir.path, "pulse", "configure", "--max-decides-per-hour", "1000");
-    await eventually(async () => ((await decisions()).length === used + 2 && (await decisions())[0].state === "done" ? true : undefined), 20_000, "deciding again");
+    await eventually(async () => ((await decisions()).length === moves + 2 && (await decisions())[0].state === "done" ? true : undefined), 30_000, "deciding again");
   });
 
   it("carries out a move decided just before a crash exactly once after the restart, and keeps its schedules", async () => {
