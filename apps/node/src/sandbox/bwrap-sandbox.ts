@@ -21,6 +21,15 @@ export interface BwrapSandboxOptions {
 
 /** The daemon's own code and node binary stay visible: the muster CLI inside the sandbox runs them. */
 const NODE_CODE = [fileURLToPath(new URL("../../", import.meta.url)), process.execPath];
+/** The installation the node runs from (the workspace with apps/ and node_modules/): the CLI and MCP server live there. */
+const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** What a worker needs from under /tmp, which it otherwise sees as an empty private dir. */
+async function underTmp(env: Record<string, string>): Promise<string[]> {
+  const dirs = [INSTALL_ROOT, process.execPath.replace(/\/[^/]+$/, ""), ...(env.PATH ?? "").split(":").filter(Boolean)];
+  const found = await Promise.all(dirs.map(real));
+  return [...new Set(found.filter((dir) => within(dir, "/tmp") && dir !== "/tmp"))];
+}
 
 /** Where the sandbox's execvp would find `file`: a path as it is (from the work dir), a bare name on PATH. */
 function findCommand(file: string, cwd: string, pathEnv: string): boolean {
@@ -70,7 +79,8 @@ export class BwrapSandbox implements WorkerSandbox {
       for (const dir of git.writable) await mkdir(dir, { recursive: true });
       writable.push(...(await Promise.all([git.gitdir, ...git.writable].map(real))));
     }
-    const args = bwrapArgs({ workdir: realWorkdir, hidden, hiddenFiles, readOnly, writable, network: network ?? this.network });
+    const visible = await underTmp(env);
+    const args = bwrapArgs({ workdir: realWorkdir, visible, hidden, hiddenFiles, readOnly, writable, network: network ?? this.network });
     return {
       wrap: (command) => {
         // Else bwrap's own exit 1 would read as the worker's: a command that is not there never started.

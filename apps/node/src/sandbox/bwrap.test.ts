@@ -49,6 +49,13 @@ describe("bwrapArgs", () => {
     expect(pairs(args, "--tmpfs")).toEqual(["/tmp", "/srv/t"]);
   });
 
+  it("brings the node's installation back from under the private /tmp, keeping a data dir inside it hidden", () => {
+    const args = bwrapArgs({ ...base, visible: ["/tmp/ci-1"], hidden: ["/tmp/ci-1/.muster/node", "/tmp/muster-0"] });
+    const joined = args.join(" ");
+    expect(joined).toContain("--tmpfs /tmp --ro-bind /tmp/ci-1 /tmp/ci-1 --tmpfs /tmp/ci-1/.muster/node");
+    expect(pairs(args, "--tmpfs")).toEqual(["/tmp", "/tmp/ci-1/.muster/node"]);
+  });
+
   it("covers single files with /dev/null", () => {
     const args = bwrapArgs({ ...base, hiddenFiles: ["/work/node.json"] });
     expect(args.join(" ")).toContain("--ro-bind /dev/null /work/node.json");

@@ -6,6 +6,11 @@ import type { NetworkPolicy } from "@muster/protocol";
 export interface BwrapSpec {
   /** The worker's cwd. */
   workdir: string;
+  /**
+   * Bound back in read-only under the private /tmp before anything is hidden, so a hidden dir inside one stays
+   * hidden: the node's own installation and PATH dirs when they live under /tmp.
+   */
+  visible?: readonly string[];
   /** Directories covered by an empty tmpfs: the node's data dir and config dir. */
   hidden: readonly string[];
   /** Single files covered by /dev/null, for a secret whose directory cannot be hidden as a whole. */
@@ -36,7 +41,11 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   // The worker is uid 0 without capabilities: sysctls would still be writable to it through a fresh /proc.
   args.push("--ro-bind", "/proc/sys", "/proc/sys", "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger");
   args.push("--tmpfs", "/tmp");
-  for (const dir of outermost(spec.hidden, ["/tmp"])) args.push("--tmpfs", dir);
+  for (const dir of outermost(spec.visible ?? [], [])) args.push("--ro-bind", dir, dir);
+  // Under the private /tmp a dir is gone already, unless a visible dir brought it back.
+  const visible = spec.visible ?? [];
+  const goneWithTmp = (dir: string) => within(dir, "/tmp") && !visible.some((v) => within(dir, v));
+  for (const dir of outermost(spec.hidden, []).filter((d) => !goneWithTmp(d))) args.push("--tmpfs", dir);
   for (const file of spec.hiddenFiles ?? []) args.push("--ro-bind", "/dev/null", file);
   // Parents before children, so a writable dir inside a read-only mirror stays writable.
   const binds = [
