@@ -27,8 +27,9 @@ const INSTALL_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 /** What a worker needs from under /tmp, which it otherwise sees as an empty private dir. */
 async function underTmp(env: Record<string, string>): Promise<string[]> {
   const dirs = [INSTALL_ROOT, process.execPath.replace(/\/[^/]+$/, ""), ...(env.PATH ?? "").split(":").filter(Boolean)];
-  const found = await Promise.all(dirs.map(real));
-  return [...new Set(found.filter((dir) => within(dir, "/tmp") && dir !== "/tmp"))];
+  // Only what exists: bwrap refuses to bind a missing source (npm puts every ancestor's node_modules/.bin on PATH).
+  const found = await Promise.all(dirs.map((dir) => realpath(dir).catch(() => null)));
+  return [...new Set(found.filter((dir): dir is string => dir !== null && within(dir, "/tmp") && dir !== "/tmp"))];
 }
 
 /** Where the sandbox's execvp would find `file`: a path as it is (from the work dir), a bare name on PATH. */
